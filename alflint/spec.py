@@ -33,6 +33,7 @@ __all__ = [
     "path_pattern",
     "describe",
     "parse_filename",
+    "try_parse_filename",
     "parse_rel_path",
     "parse_session_path",
     "parse_path",
@@ -579,8 +580,27 @@ def parse_filename(name: str | os.PathLike) -> AlfParts:
     Raises :class:`~alflint.exceptions.ALFInvalid` (with ``.reasons``) for an invalid name.
     """
     text = _as_text(name)
-    reasons = filename_reasons(text)
-    return _raise_or(None if reasons else _filename_parts(text), reasons, "an ALF filename", text)
+    parts = try_parse_filename(text)
+    if parts is not None:
+        return parts
+    raise ALFInvalid(f"{text!r} is not an ALF filename", filename_reasons(text))
+
+
+def try_parse_filename(name: str) -> AlfParts | None:
+    """The parts of a valid ALF filename, or ``None``: the fast path for walking large trees.
+
+    Equivalent to ``parse_filename`` without the reasons (``filename_reasons`` explains a
+    ``None``). The grammar is ASCII, so a match already excludes non-ASCII and whitespace;
+    the remaining deliberate rejections are an empty extra part and a leading ``_`` without a
+    complete namespace.
+    """
+    match = _FILENAME.match(name)
+    if match is None or ".." in name or (name[0] == "_" and match["namespace"] is None):
+        return None
+    return AlfParts(*_NO_SESSION, *match.groups())
+
+
+_NO_SESSION = (None,) * 6
 
 
 def parse_rel_path(path: str | os.PathLike) -> AlfParts:
