@@ -34,6 +34,7 @@ __all__ = [
     "describe",
     "parse_filename",
     "try_parse_filename",
+    "split_collection",
     "parse_rel_path",
     "parse_session_path",
     "parse_path",
@@ -702,3 +703,14 @@ def to_alf(
     if reasons:
         raise ALFInvalid(f"to_alf() cannot build a valid ALF filename ({name!r})", reasons)
     return name
+
+
+def split_collection(folders: str) -> tuple[str | None, str | None, list[Reason]]:
+    """Split the folders between a session and a file (``alf/probe00/#2021-07-05#``).
+
+    Returns ``(collection, revision, reasons)``: ``None`` for an absent part and the reasons
+    why the folders are not ``(collection/)(#revision#/)`` (empty when they are).
+    """
+    if folders == "":
+        return None, None, []
+    return _split_folders(folders.split("/"), folders)
