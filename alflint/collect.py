@@ -1,0 +1,265 @@
+"""Collection: turn one walk of a tree into sessions, objects and datasets.
+
+Every folder is split into session / collection / revision once, every filename is parsed
+once, and files are grouped into objects (same session, collection, revision, namespace and
+object) and sessions. Rules then see only the scope they ask for. Standard library only.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from . import spec
+from .spec import AlfParts, Reason
+from .walk import FileEntry, Walk, WalkProblem, walk
+
+__all__ = ["Dataset", "Session", "AlfObject", "Collection", "scan", "collect", "TABLE_FILES"]
+
+#: Cache tables alflint or ONE write at a repository root: never data, never reported.
+TABLE_FILES = frozenset({"sessions.pqt", "datasets.pqt", "cache_info.json"})
+
+_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_DIGITS = re.compile(r"[0-9]+\Z")
+
+
+@dataclass(eq=False)
+class Session:
+    """A session folder ``(lab/Subjects/)subject/date/number`` and the files below it."""
+
+    key: str  #: session path relative to the root (absolute when the session encloses the root)
+    abs_path: str
+    lab: str | None
+    subject: str
+    date: str
+    number: str
+    lab_folder: str | None  #: the folder above the subject ('Subjects', 'subjects', ... or None)
+    datasets: list["Dataset"] = field(default_factory=list)
+    nested_in: "Session | None" = None  #: the enclosing session when this one is nested
+
+    @property
+    def reasons(self) -> list[Reason]:
+        """Why the session folders are not a valid ALF session path (empty when valid)."""
+        path = f"{self.lab}/Subjects/{self.subject}/{self.date}/{self.number}" if self.lab else f"{self.subject}/{self.date}/{self.number}"
+        return spec.session_path_reasons(path)
+
+    @property
+    def canonical(self) -> str:
+        """``(lab/Subjects/)subject/date/NNN``: the path ONE rebuilds (number padded to 3)."""
+        number = self.number.zfill(3) if len(self.number) <= 3 else self.number
+        head = f"{self.lab}/Subjects/" if self.lab else ""
+        return f"{head}{self.subject}/{self.date}/{number}"
+
+
+@dataclass(eq=False)
+class Dataset:
+    """One file: where it is, what it is called, and (lazily) what it contains."""
+
+    rel: str  #: POSIX path relative to the root
+    abs_path: str
+    size: int
+    mtime_ns: int
+    session: Session | None
+    rel_path: str  #: relative to the session (equals ``rel`` outside sessions)
+    collection: str | None
+    revision: str | None
+    folder_reasons: tuple[Reason, ...]
+    parts: AlfParts | None  #: filename parts when the name is valid ALF, else None
+    facts: dict = field(default_factory=dict, repr=False)  #: lazily read facts (see alflint.facts)
+
+    @property
+    def name(self) -> str:
+        return self.rel_path.rsplit("/", 1)[-1]
+
+    @property
+    def is_alf(self) -> bool:
+        """A valid ALF dataset: in a session, valid folders and a valid filename."""
+        return self.session is not None and self.parts is not None and not self.folder_reasons
+
+    @property
+    def extension(self) -> str:
+        return self.name.rsplit(".", 1)[-1] if "." in self.name else ""
+
+    @property
+    def key(self) -> str:
+        """The key ONE's ``load_object`` gives this file: attribute, ``_timescale``, ``.extra``."""
+        p = self.parts
+        if p is None:
+            return ""
+        key = p.attribute or ""
+        if p.timescale:
+            key += "_" + p.timescale
+        if p.extra:
+            key += "." + p.extra
+        return key
+
+
+@dataclass(eq=False)
+class AlfObject:
+    """Files sharing session, collection, revision, namespace and object."""
+
+    session: Session
+    collection: str  #: '' for none
+    revision: str  #: '' for none
+    namespace: str | None
+    name: str
+    datasets: list[Dataset] = field(default_factory=list)
+
+    @property
+    def folder(self) -> str:
+        parts = [p for p in (self.session.key, self.collection, f"#{self.revision}#" if self.revision else "") if p]
+        return "/".join(parts)
+
+
+@dataclass
+class Collection:
+    """Everything one check looks at."""
+
+    root: str
+    datasets: list[Dataset] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    objects: list[AlfObject] = field(default_factory=list)
+    problems: list[WalkProblem] = field(default_factory=list)
+    nested: list[Session] = field(default_factory=list)
+    dirs: list[str] = field(default_factory=list)
+
+    @property
+    def outside(self) -> list[Dataset]:
+        """Files that are not inside any session folder."""
+        return [d for d in self.datasets if d.session is None]
+
+
+class _FolderInfo:
+    __slots__ = ("session", "below", "collection", "revision", "reasons")
+
+    def __init__(self, session, below, collection, revision, reasons):
+        self.session = session
+        self.below = below
+        self.collection = collection
+        self.revision = revision
+        self.reasons = reasons
+
+
+class _Sessions:
+    """Finds the session of each folder (once per folder) from its absolute path components."""
+
+    def __init__(self, root: str):
+        self.root = root
+        self.root_parts = root.rstrip("/").split("/")
+        self.by_abs: dict[str, Session] = {}
+        self.nested: dict[str, Session] = {}
+        self.cache: dict[str, _FolderInfo] = {}
+
+    def info(self, rel_dir: str) -> _FolderInfo:
+        found = self.cache.get(rel_dir)
+        if found is None:
+            found = self.cache[rel_dir] = self._compute(rel_dir)
+        return found
+
+    def _compute(self, rel_dir: str) -> _FolderInfo:
+        parts = self.root_parts + (rel_dir.split("/") if rel_dir else [])
+        at = _find_session(parts, 1)
+        if at is None:
+            return _FolderInfo(None, "", None, None, ())
+        session = self._session(parts, at)
+        below = parts[at + 2:]
+        inner = _find_session(parts, at + 2)
+        if inner is not None and inner + 1 < len(parts):
+            nested = self._session(parts, inner, register=False)
+            if nested.abs_path not in self.nested:
+                nested.nested_in = session
+                self.nested[nested.abs_path] = nested
+        collection, revision, reasons = spec.split_collection("/".join(below))
+        return _FolderInfo(session, "/".join(below), collection, revision, tuple(reasons))
+
+    def _session(self, parts: list[str], at: int, register: bool = True) -> Session:
+        abs_path = "/".join(parts[: at + 2]) or "/"
+        existing = self.by_abs.get(abs_path)
+        if existing is not None:
+            return existing
+        lab_folder = parts[at - 2] if at >= 2 else None
+        lab = parts[at - 3] if at >= 3 and lab_folder == "Subjects" else None
+        root = self.root.rstrip("/")
+        # Below the root: the path relative to it; the root itself or above: the ALF session path.
+        key = abs_path[len(root) + 1:] if abs_path.startswith(root + "/") else _session_key(parts, at)
+        session = Session(key, abs_path, lab, parts[at - 1], parts[at], parts[at + 1], lab_folder)
+        if register:
+            self.by_abs[abs_path] = session
+        return session
+
+
+def _session_key(parts: list[str], at: int) -> str:
+    start = at - 3 if at >= 3 and parts[at - 2] == "Subjects" else at - 1
+    return "/".join(parts[start: at + 2])
+
+
+def _find_session(parts: list[str], start: int) -> int | None:
+    """Index of the first date-shaped folder (at or after ``start``) followed by a digits folder."""
+    for i in range(max(start, 1), len(parts) - 1):
+        if _DATE_SHAPE.match(parts[i]) and _DIGITS.match(parts[i + 1]):
+            return i
+    return None
+
+
+def collect(tree: Walk) -> Collection:
+    """Group the files of a walk into sessions, objects and datasets."""
+    finder = _Sessions(tree.root)
+    out = Collection(root=tree.root, problems=list(tree.problems), dirs=list(tree.dirs))
+    root_prefix = tree.root.rstrip("/") + "/"
+    objects: dict[tuple, AlfObject] = {}
+    parse = spec.try_parse_filename
+    for rel_dir in tree.dirs:
+        finder.info(rel_dir)  # registers sessions that hold no files, too
+    for entry in sorted(tree.files):
+        rel = entry.rel
+        rel_dir, _, name = rel.rpartition("/")
+        if rel_dir == "" and name in TABLE_FILES:
+            continue
+        info = finder.info(rel_dir)
+        session = info.session
+        rel_path = f"{info.below}/{name}" if info.below else name
+        parts = parse(name)
+        if session is None:
+            rel_path = rel
+        dataset = Dataset(
+            rel=rel,
+            abs_path=root_prefix + rel,
+            size=entry.size,
+            mtime_ns=entry.mtime_ns,
+            session=session,
+            rel_path=rel_path,
+            collection=info.collection,
+            revision=info.revision,
+            folder_reasons=info.reasons,
+            parts=parts,
+        )
+        out.datasets.append(dataset)
+        if session is not None:
+            session.datasets.append(dataset)
+            if parts is not None and not info.reasons:
+                key = (session.abs_path, info.collection or "", info.revision or "", parts.namespace, parts.object)
+                obj = objects.get(key)
+                if obj is None:
+                    obj = objects[key] = AlfObject(session, info.collection or "", info.revision or "", parts.namespace, parts.object)
+                obj.datasets.append(dataset)
+    out.sessions = sorted(finder.by_abs.values(), key=lambda s: s.key)
+    out.nested = sorted(finder.nested.values(), key=lambda s: s.key)
+    out.objects = list(objects.values())
+    return out
+
+
+def scan(root: str | os.PathLike, exclude=None) -> Collection:
+    """Walk ``root`` once and collect it: the one entry point for a whole-tree check or index."""
+    return collect(walk(root, exclude))
+
+
+def iter_alf_datasets(collection: Collection) -> Iterable[Dataset]:
+    """Valid ALF datasets of valid sessions, in (session, rel_path) order."""
+    for session in collection.sessions:
+        if session.reasons or session.nested_in is not None:
+            continue
+        for dataset in session.datasets:
+            if dataset.is_alf:
+                yield dataset
