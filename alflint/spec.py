@@ -16,10 +16,8 @@ Only the standard library is imported here: parsing must start instantly in pre-
 
 from __future__ import annotations
 
-import datetime
 import os
 import re
-import textwrap
 from typing import NamedTuple, Sequence
 
 from .exceptions import ALFInvalid
@@ -246,8 +244,10 @@ _ONE_FILENAME = re.compile(
     _A,
 )
 _REVISION_FOLDER = re.compile(r"#(.*)#\Z", re.DOTALL)
-_DIGITS = re.compile(r"[0-9]+\Z")
-_DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+#: Session folder shapes, Unicode-aware like ONE's ``\d`` so that a non-ASCII digit is reported
+#: as such rather than as a missing session.
+_DIGITS = re.compile(r"\d+\Z")
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 _PATTERN = (
     "(lab/Subjects/)subject/date/number/(collection/)(#revision#/)"
@@ -274,6 +274,8 @@ def describe(part: str | None = None, width: int = 99) -> str:
         lines.append(" " * match.start() + "^" * len(part))
         lines.append("")
         lines.append(part.upper())
+        import textwrap  # only needed here; keeps the module import light
+
         lines.extend(textwrap.wrap(PART_DESCRIPTIONS[part], width=width))
     text = "\n".join(lines)
     print(text)
@@ -346,9 +348,11 @@ def _filename_body_reasons(name: str) -> list[Reason]:
         return [Reason("filename", f"'/' in filename {name!r}: a filename holds no folders")]
     tokens = name.split(".")
     if len(tokens) < 3:
-        what = "no dots" if len(tokens) == 1 else "no extension"
-        return [Reason("extension", f"{what} in {name!r}: an ALF filename is object.attribute.extension")]
+        dots = "no dot" if len(tokens) == 1 else "one dot"
+        return [Reason("extension", f"no extension: an ALF filename is object.attribute.extension ({name!r} has {dots})")]
     head, attribute, *extras, extension = tokens
+    if head == "":  # the rest of a hidden file's name is not worth explaining
+        return [Reason("object", f"empty object: {name!r} starts with '.' (a hidden file)")]
     reasons = _head_reasons(head, name) + _attribute_reasons(attribute)
     for extra in extras:
         if extra == "":
@@ -366,8 +370,6 @@ def _filename_body_reasons(name: str) -> list[Reason]:
 
 def _head_reasons(head: str, name: str) -> list[Reason]:
     """Reasons for the part before the first dot: ``(_namespace_)object``."""
-    if head == "":
-        return [Reason("object", f"empty object: {name!r} starts with '.' (a hidden file)")]
     if not head.startswith("_"):
         return _char_reasons(head, "object", _OBJECT, "letters, digits and '_'")
     match = re.fullmatch(r"_([^_]+)_(.*)", head, re.DOTALL)
@@ -486,16 +488,37 @@ def _session_reasons(folders: Sequence[str], at: int) -> list[Reason]:
         reasons = _char_reasons(subject, "subject", _SUBJECT, "letters, digits, '_', '-' and '.'")
     else:
         reasons = [Reason("subject", "empty subject folder")]
-    try:
-        datetime.date.fromisoformat(date)
-    except ValueError:
-        reasons.append(Reason("date", f"{date} is not a date"))
+    if not date.isascii():
+        reasons += _char_reasons(date, "date", _DATE_CHAR, "ASCII digits and '-'")
+    else:
+        import datetime  # only needed here; keeps the module import light
+
+        try:
+            datetime.date.fromisoformat(date)
+        except ValueError:
+            reasons.append(Reason("date", f"{date} is not a date"))
+    if not number.isascii():
+        reasons += _char_reasons(number, "number", _DIGIT_CHAR, "ASCII digits")
     if len(number) > 3:
         reasons.append(Reason("number", f"number {number!r} has more than 3 digits"))
-    if at >= 3 and folders[at - 2] == "Subjects":
-        lab = folders[at - 3]
-        reasons += _char_reasons(lab, "lab", _LAB, "letters, digits and '_'") if lab else [Reason("lab", "empty lab folder")]
+    lab = _lab(folders, at)
+    if lab is not None:
+        reasons += _char_reasons(lab, "lab", _LAB, "letters, digits and '_'")
     return reasons
+
+
+_DATE_CHAR = re.compile(r"[0-9-]", _A)
+_DIGIT_CHAR = re.compile(r"[0-9]", _A)
+
+
+def _lab(folders: Sequence[str], at: int) -> str | None:
+    """The lab folder of the session whose date is ``folders[at]``, if ``lab/Subjects/`` precedes it.
+
+    An empty lab (``/Subjects/subject/...``, the root of an absolute path) is no lab, as in ONE.
+    """
+    if at >= 3 and folders[at - 2] == "Subjects" and folders[at - 3]:
+        return folders[at - 3]
+    return None
 
 
 def _find_session(folders: Sequence[str]) -> int | None:
@@ -507,8 +530,7 @@ def _find_session(folders: Sequence[str]) -> int | None:
 
 
 def _session_parts(folders: Sequence[str], at: int) -> AlfParts:
-    lab = folders[at - 3] if at >= 3 and folders[at - 2] == "Subjects" else None
-    return AlfParts(lab=lab, subject=folders[at - 1], date=folders[at], number=folders[at + 1])
+    return AlfParts(lab=_lab(folders, at), subject=folders[at - 1], date=folders[at], number=folders[at + 1])
 
 
 def session_path_reasons(path: str | os.PathLike) -> list[Reason]:
