@@ -446,7 +446,8 @@ def _split_folders(folders: list[str], where: str) -> tuple[str | None, str | No
         if len(revisions) > 1:
             reasons.append(Reason("revision", f"more than one revision folder in {where!r}: only one #revision# is allowed"))
         elif revisions[0] != len(folders) - 1:
-            reasons.append(Reason("revision", f"revision folder {folders[revisions[0]]!r} must be the last folder"))
+            after = "/".join(folders[revisions[0] + 1:])
+            reasons.append(Reason("revision", f"revision folder must be the last folder: {folders[revisions[0]]!r} is followed by {after!r}"))
     collection_folders = [f for i, f in enumerate(folders) if i not in revisions]
     collection = "/".join(collection_folders) if collection_folders else None
     if collection is not None:
