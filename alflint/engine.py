@@ -1,0 +1,334 @@
+"""The rule engine: load plugins and configuration, collect the tree, run rules by scope.
+
+``check(paths)`` is the public entry point. Each rule sees only the targets of its scope
+(every file, every object, every session, the repository). A rule that raises becomes an
+``ALF900`` issue naming the rule and the path, and the run goes on; a plugin that fails to
+import becomes ``ALF901``. Either makes the run "internally failed" (exit status 2).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from .collect import AlfObject, Collection, Dataset, Session, collect
+from .config import IGNORE_FILE, Config, Decider, load_config
+from .exceptions import ConfigError
+from .model import Issue, Report
+from .plugin.host import Plugins, load_plugins
+from .rule import Finding, Rule, RuleContext
+from .walk import walk
+
+__all__ = ["check", "Engine", "INTERNAL_CODES", "load_rules"]
+
+#: Reserved codes for problems of alflint itself rather than of the data.
+INTERNAL_CODES = {
+    "ALF900": ("rule-crashed", "A rule raised an exception; the rule is broken, not necessarily the data."),
+    "ALF901": ("plugin-failed", "A plugin (rule pack) could not be loaded; its rules did not run."),
+    "ALF902": ("duplicate-rule-code", "Two plugins declare the same rule code; the second was ignored."),
+}
+
+
+def load_rules(plugins: Plugins) -> tuple[dict[str, Rule], list[Issue]]:
+    """All rules of all registered plugins by code, and issues for registration problems."""
+    rules: dict[str, Rule] = {}
+    problems: list[Issue] = []
+    for impl in reversed(plugins.manager.hook.alflint_rules.get_hookimpls()):
+        plugin_name = plugins.manager.get_name(impl.plugin) or "?"
+        try:
+            contributed = impl.function() or []
+        except Exception as exc:
+            problems.append(_internal("ALF901", ".", f"plugin {plugin_name!r} failed to list its rules: {type(exc).__name__}: {exc}"))
+            continue
+        for r in contributed:
+            if not isinstance(r, Rule):
+                problems.append(_internal("ALF901", ".", f"plugin {plugin_name!r} returned {r!r}, not a Rule (decorate it with @rule)"))
+                continue
+            if r.code in rules:
+                problems.append(_internal("ALF902", ".", f"rule code {r.code} of plugin {plugin_name!r} ({r.name}) is already used by {rules[r.code].name}; ignored"))
+                continue
+            rules[r.code] = r
+    return dict(sorted(rules.items())), problems
+
+
+def _internal(code: str, path: str, message: str) -> Issue:
+    return Issue(code, INTERNAL_CODES[code][0], "error", path, message)
+
+
+@dataclass
+class Engine:
+    """A configured rule engine, reusable over several collections."""
+
+    config: Config
+    rules: dict[str, Rule]
+    decider: Decider
+    content: bool = True
+    setup_issues: list[Issue] = field(default_factory=list)
+    plugins: Plugins | None = None
+    crashes: int = 0
+
+    @classmethod
+    def create(
+        cls,
+        start: str | os.PathLike = ".",
+        *,
+        config: str | os.PathLike | Config | None = None,
+        select: Sequence[str] | None = None,
+        extend_select: Sequence[str] | None = None,
+        ignore: Sequence[str] | None = None,
+        severity: dict[str, str] | None = None,
+        content: bool | None = None,
+    ) -> "Engine":
+        cfg = config if isinstance(config, Config) else load_config(config, start=start)
+        plugins = load_plugins(cfg.plugins, cfg.directory)
+        rules, problems = load_rules(plugins)
+        problems = [_internal("ALF901", ".", e.message) for e in plugins.errors] + problems
+        chosen = list(select) if select is not None else list(cfg.select)
+        chosen += list(cfg.extend_select) + list(extend_select or ())
+        decider = Decider(chosen, list(cfg.ignore) + list(ignore or ()), {**cfg.severity, **(severity or {})})
+        _check_selectors(chosen + decider.ignore, rules, cfg)
+        engine = cls(cfg, rules, decider, cfg.content if content is None else content, problems, plugins)
+        plugins.manager.hook.alflint_configure(config=cfg)
+        return engine
+
+    @property
+    def active(self) -> list[Rule]:
+        return [r for r in self.rules.values() if self.decider.enabled(r) and (self.content or not r.reads_content)]
+
+    def options_for(self, rule: Rule) -> dict[str, Any]:
+        options = rule.default_options()
+        for key in (rule.code, rule.name):
+            options.update(self.config.rules.get(key, {}))
+        unknown = set(options) - set(rule.options)
+        if unknown:
+            raise ConfigError(f"{self.config.path}: unknown option {sorted(unknown)[0]!r} for rule {rule.code} ({rule.name}); options: {', '.join(sorted(rule.options)) or 'none'}")
+        return options
+
+    # -- running ------------------------------------------------------------------------------
+
+    def check(self, paths: str | os.PathLike | Sequence[str | os.PathLike] = ".") -> Report:
+        """Check files or folders with this engine (see :func:`check`)."""
+        return _check(self, paths)
+
+    def run(self, collection: Collection, *, keep: Callable[[Issue], bool] | None = None) -> list[Issue]:
+        """Run every active rule over ``collection``; returns issues (unsorted) and crashes."""
+        from .facts import facts_reader
+
+        by_rel = {d.rel: d for d in collection.datasets}
+        facts = facts_reader()
+        issues: list[Issue] = []
+        crashes = 0
+        by_scope: dict[str, list[tuple[Rule, RuleContext]]] = {s: [] for s in ("path", "object", "session", "repository")}
+        for r in self.active:
+            by_scope[r.scope].append((r, RuleContext(r, self.options_for(r), collection, self.config, facts)))
+        targets: dict[str, Iterable[Any]] = {
+            "path": collection.datasets,
+            "object": collection.objects,
+            "session": collection.sessions,
+            "repository": (collection,),
+        }
+        for scope, active in by_scope.items():
+            if not active:
+                continue
+            for target in targets[scope]:
+                for r, ctx in active:
+                    try:
+                        for found in r.check(target, ctx) or ():
+                            issues.append(self._issue(r, target, found, by_rel))
+                    except Exception as exc:  # a broken rule must not abort the run
+                        crashes += 1
+                        issues.append(_internal("ALF900", _target_path(target), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
+        if keep is not None:
+            issues = [i for i in issues if keep(i)]
+        self.crashes = crashes
+        return issues
+
+    def _issue(self, r: Rule, target: Any, found: Any, by_rel: dict[str, Dataset]) -> Issue:
+        if isinstance(found, Finding):
+            path, message, severity = found
+        else:
+            path, message, severity = _target_path(target), str(found), None
+        where = by_rel.get(path, target)
+        session, collection_name, revision = _location(where)
+        return Issue(r.code, r.name, severity or self.decider.severity_of(r), path, message, session, collection_name, revision)
+
+
+def _target_path(target: Any) -> str:
+    if isinstance(target, Dataset):
+        return target.rel
+    if isinstance(target, AlfObject):
+        first = target.datasets[0].rel if target.datasets else target.folder + "/x"
+        folder = first.rpartition("/")[0]
+        ns = f"_{target.namespace}_" if target.namespace else ""
+        return f"{folder}/{ns}{target.name}.*" if folder else f"{ns}{target.name}.*"
+    if isinstance(target, Session):
+        return target.key
+    return "."
+
+
+def _location(target: Any) -> tuple[str | None, str | None, str | None]:
+    if isinstance(target, Dataset):
+        if target.session is None:
+            return None, None, None
+        return target.session.key, target.collection or "", target.revision or ""
+    if isinstance(target, AlfObject):
+        return target.session.key, target.collection, target.revision
+    if isinstance(target, Session):
+        return target.key, None, None
+    return None, None, None
+
+
+def _check_selectors(selectors: Iterable[str], rules: dict[str, Rule], cfg: Config) -> None:
+    names = {r.name for r in rules.values()}
+    for s in selectors:
+        if s[:1].islower() and s not in names:
+            raise ConfigError(f"{cfg.path or 'options'}: unknown rule name {s!r} in select/ignore (see `alflint rules`)")
+
+
+def _exclusion(root: str, config: Config) -> Callable[[str, bool], bool] | None:
+    """A matcher for ``exclude`` globs and ``.alflintignore`` lines (gitignore syntax), or None."""
+    lines = list(config.exclude)
+    for folder in {root, config.directory}:
+        if folder and os.path.isfile(os.path.join(folder, IGNORE_FILE)):
+            with open(os.path.join(folder, IGNORE_FILE), encoding="utf-8") as fh:
+                lines += fh.read().splitlines()
+    if not any(line.strip() and not line.startswith("#") for line in lines):
+        return None
+    import pathspec  # a maintained gitignore matcher; imported only when patterns exist
+
+    matcher = pathspec.GitIgnoreSpec.from_lines(lines)
+    return lambda rel, is_dir: matcher.match_file(rel + "/" if is_dir else rel)
+
+
+def _per_path_filter(config: Config, decider: Decider, rules: dict[str, Rule]) -> Callable[[Issue], bool] | None:
+    if not config.per_path_ignores:
+        return None
+    import pathspec
+
+    entries = [(pathspec.GitIgnoreSpec.from_lines([glob]), codes) for glob, codes in config.per_path_ignores.items()]
+
+    def keep(issue: Issue) -> bool:
+        for matcher, codes in entries:
+            if matcher.match_file(issue.path) and any(issue.code.startswith(c) or issue.name == c for c in codes):
+                return False
+        return True
+
+    return keep
+
+
+def check(
+    paths: str | os.PathLike | Sequence[str | os.PathLike] = ".",
+    *,
+    config: str | os.PathLike | Config | None = None,
+    select: Sequence[str] | None = None,
+    extend_select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    severity: dict[str, str] | None = None,
+    content: bool | None = None,
+) -> Report:
+    """Check files or folders and return a :class:`Report`.
+
+    Folders are walked whole. A file is checked in the context of its whole session (object
+    and session rules need its siblings), but only issues about the objects and sessions the
+    given files belong to are kept. Options override the discovered configuration.
+    """
+    abs_paths = _absolute(paths)
+    engine = Engine.create(abs_paths[0], config=config, select=select, extend_select=extend_select, ignore=ignore, severity=severity, content=content)
+    return engine.check(abs_paths)
+
+
+def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[str]:
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    abs_paths = [os.path.abspath(os.fspath(p)) for p in paths] or [os.path.abspath(".")]
+    for p in abs_paths:
+        if not os.path.lexists(p):
+            raise FileNotFoundError(f"no such file or folder: {p}")
+    return abs_paths
+
+
+def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike]) -> Report:
+    started = time.perf_counter()
+    abs_paths = _absolute(paths)
+    report = Report(root=_report_root(abs_paths))
+    report.issues.extend(engine.setup_issues)
+    report.internal_errors += len(engine.setup_issues)
+    keep_path = _per_path_filter(engine.config, engine.decider, engine.rules)
+    for folder, only in _plan(abs_paths):
+        collection = collect(walk(folder, _exclusion(folder, engine.config)))
+        issues = engine.run(collection)
+        report.internal_errors += engine.crashes
+        prefix = os.path.relpath(folder, report.root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        if only is not None:
+            touched = _touched(collection, only)
+            issues = [i for i in issues if i.path in touched]
+        for issue in issues:
+            if prefix and issue.path != ".":
+                issue = _rebase(issue, prefix)
+            if keep_path is None or keep_path(issue):
+                report.issues.append(issue)
+        report.files_checked += len(collection.datasets)
+        report.sessions.extend(s.key if os.path.isabs(s.key) else prefix + s.key for s in collection.sessions)
+    report.sessions = sorted(set(report.sessions))
+    report.sessions_checked = len(report.sessions)
+    report.sort()
+    report.duration = time.perf_counter() - started
+    return report
+
+
+def _rebase(issue: Issue, prefix: str) -> Issue:
+    from dataclasses import replace
+
+    session = issue.session
+    if session is not None and not os.path.isabs(session):
+        session = prefix + session
+    return replace(issue, path=prefix + issue.path, session=session)
+
+
+def _report_root(abs_paths: list[str]) -> str:
+    folders = [p if os.path.isdir(p) else os.path.dirname(p) for p in abs_paths]
+    if len(folders) == 1 and os.path.isdir(abs_paths[0]):
+        return folders[0]
+    return os.path.commonpath(folders)
+
+
+def _plan(abs_paths: list[str]) -> list[tuple[str, set[str] | None]]:
+    """Folders to walk, each with the files to report on (None: report everything)."""
+    plan: dict[str, set[str] | None] = {}
+    for p in abs_paths:
+        if os.path.isdir(p):
+            plan[p] = None
+            continue
+        folder = _session_folder(p) or os.path.dirname(p)
+        if folder in plan and plan[folder] is None:
+            continue
+        plan.setdefault(folder, set()).add(p)  # type: ignore[union-attr]
+    # a folder already walked whole covers files below it
+    whole = [f for f, only in plan.items() if only is None]
+    return [(f, only) for f, only in plan.items() if only is None or not any(f == w or f.startswith(w + os.sep) for w in whole)]
+
+
+def _session_folder(file_path: str) -> str | None:
+    from .collect import _find_session
+
+    parts = file_path.split(os.sep)[:-1]
+    at = _find_session(parts, 1)
+    return os.sep.join(parts[: at + 2]) if at is not None else None
+
+
+def _touched(collection: Collection, files: set[str]) -> set[str]:
+    """Report paths (relative to the collection root) of the given files, their objects and sessions."""
+    root = collection.root.rstrip("/") + "/"
+    rels = {f[len(root):] for f in files if f.startswith(root)}
+    touched = set(rels)
+    for obj in collection.objects:
+        if any(d.rel in rels for d in obj.datasets):
+            touched.add(_target_path(obj))
+            touched.update(d.rel for d in obj.datasets)
+    for session in collection.sessions:
+        if any(d.rel in rels for d in session.datasets):
+            touched.add(session.key)
+    return touched
