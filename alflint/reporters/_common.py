@@ -1,0 +1,108 @@
+"""What every reporter shares: display paths, a stable issue order, rule metadata, escaping.
+
+Issue paths are relative to ``Report.root``; users want them relative to where they ran the
+command (clickable in a terminal, matching CI annotations), so every reporter resolves them
+through :class:`PathDisplay`. Nothing here imports more than the standard library.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Iterable, Mapping
+
+from ..model import SEVERITIES, Issue, Report
+
+#: Codes reserved for failures of alflint itself (a crashing rule, a broken plugin).
+_INTERNAL = re.compile(r"ALF9[0-9]{2}\Z")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ReportLoadError(ValueError):
+    """A document is not an alflint JSON report this version can read."""
+
+
+def is_internal(code: str) -> bool:
+    """True for ALF900-ALF999: problems of alflint or a plugin, not of the data."""
+    return bool(_INTERNAL.match(code or ""))
+
+
+def tool_version() -> str:
+    """alflint's version, read at call time (tests may patch it)."""
+    from .. import _version
+
+    return _version.__version__
+
+
+def severity_order(severity: str) -> int:
+    """Rank like :func:`alflint.model.severity_rank`, unknown severities last."""
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
+
+def plural(n: int, word: str) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def escape_controls(text: str) -> str:
+    """Make ``text`` one printable line: control characters become ``\\n``, ``\\x07``..."""
+
+    def repl(m: re.Match[str]) -> str:
+        ch = m.group()
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}")
+
+    return _CONTROL.sub(repl, text)
+
+
+class PathDisplay:
+    """Turn root-relative issue paths into what users see.
+
+    A path is shown POSIX-style relative to ``cwd`` when it lies below ``cwd`` (``.`` for
+    ``cwd`` itself), else absolute. With no root, issue paths are taken relative to ``cwd``.
+    """
+
+    def __init__(self, root: str | None, cwd: str | None = None):
+        self.cwd = os.path.abspath(cwd if cwd is not None else os.getcwd())
+        self.root = None if root is None else os.path.normpath(os.path.join(self.cwd, root))
+
+    def absolute(self, path: str | None) -> str:
+        """The native absolute path of a root-relative (or absolute) ``path``."""
+        base = self.root if self.root is not None else self.cwd
+        return os.path.normpath(os.path.join(base, path)) if path else base
+
+    def relative(self, path: str | None) -> str | None:
+        """The POSIX path relative to ``cwd``, or None when ``path`` is not below ``cwd``."""
+        target = self.absolute(path)
+        try:
+            rel = os.path.relpath(target, self.cwd)
+        except ValueError:  # another drive on Windows
+            return None
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep):
+            return None
+        return rel.replace(os.sep, "/")
+
+    def __call__(self, path: str | None) -> str:
+        rel = self.relative(path)
+        return rel if rel is not None else self.absolute(path).replace(os.sep, "/")
+
+
+def ordered(report: Report, display: PathDisplay) -> list[tuple[Issue, str]]:
+    """Issues with their display path, outside-session issues first, then by session, path,
+    severity, code and message, so every format lists them in one reproducible order."""
+    pairs = [(issue, display(issue.path)) for issue in report.issues]
+    pairs.sort(key=lambda p: (p[0].session or "", p[1], severity_order(p[0].severity), p[0].code, p[0].message))
+    return pairs
+
+
+def rule_attr(rules: Mapping[str, Any] | None, code: str, attr: str, default: Any = None) -> Any:
+    """``rules[code].attr`` when the catalogue knows the code and the attribute, else ``default``."""
+    if not rules:
+        return default
+    info = rules.get(code)
+    value = getattr(info, attr, None) if info is not None else None
+    return default if value in (None, "") else value
+
+
+def codes_in(issues: Iterable[Issue]) -> list[str]:
+    """The distinct codes, sorted."""
+    return sorted({i.code for i in issues})
