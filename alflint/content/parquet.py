@@ -1,0 +1,88 @@
+"""``.pqt`` parquet tables: the footer (row count and schema), never the column data.
+
+pyarrow is imported inside the function. A file whose footer reads but whose data pages are
+corrupt passes here: only loading it would tell.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ._types import ContentError, ContentFacts
+
+__all__ = ["parquet_facts", "arrow_kind"]
+
+
+def arrow_kind(type_name: str) -> str | None:
+    """The numpy kind letter matching an Arrow type name (``'int64'`` -> ``'i'``), else ``None``.
+
+    Strings count as ``'U'`` (text), whatever pandas turns them into on load.
+    """
+    if type_name == "bool":
+        return "b"
+    if type_name.startswith("int"):
+        return "i"
+    if type_name.startswith("uint"):
+        return "u"
+    if type_name in ("halffloat", "float", "double") or type_name.startswith("decimal"):
+        return "f"
+    if type_name.startswith("timestamp") or type_name.startswith("date"):
+        return "M"
+    if type_name.startswith("duration"):
+        return "m"
+    if type_name in ("string", "large_string", "string_view"):
+        return "U"
+    if type_name in ("binary", "large_binary", "binary_view") or type_name.startswith("fixed_size_binary"):
+        return "S"
+    if type_name == "null":
+        return None
+    return "O"  # lists, structs, dictionaries...: Python objects once in pandas
+
+
+def _index_columns(schema) -> set[str]:
+    """Names of the columns pandas stored its index in (they do not load as columns)."""
+    meta = schema.metadata or {}
+    raw = meta.get(b"pandas")
+    if not raw:
+        return set()
+    try:
+        pandas_meta = json.loads(raw)
+    except ValueError:
+        return set()
+    return {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
+
+
+def parquet_facts(path: str | os.PathLike) -> ContentFacts:
+    """Read a parquet footer: ``rows`` from its row count, ``columns`` from its schema."""
+    try:
+        size = os.stat(path).st_size
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    if size == 0:
+        return ContentFacts(format="pqt", size=0)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+        schema = meta.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ContentError(f"not a readable parquet file: {detail}", path) from None
+    index = _index_columns(schema)
+    fields = [f for f in schema if f.name not in index]
+    columns = tuple(f.name for f in fields)
+    types = tuple(str(f.type) for f in fields)
+    kinds = {arrow_kind(t) for t in types}
+    rows = int(meta.num_rows)
+    return ContentFacts(
+        format="pqt",
+        size=size,
+        rows=rows,
+        shape=(rows, len(columns)),
+        dtype=types[0] if len(set(types)) == 1 else None,
+        kind=kinds.pop() if len(kinds) == 1 else None,
+        columns=columns,
+        column_types=types,
+    )

@@ -1,0 +1,275 @@
+"""Facts about the values of numeric arrays, read in chunks: ranges and order.
+
+These serve the relation and time rules: an attribute named after another object holds row
+indices into it (``spikes.clusters`` indexes ``clusters.*``), so its range matters; ``times``
+must not go backwards. Arrays (``.npy``, ``.bin`` with metadata) are read in chunks of
+``chunk`` elements into one reused buffer, so a 100-million-element file costs about a second
+and a few megabytes, whatever its size. Parquet columns are read one row group at a time, and
+integer ranges come from the footer statistics when every row group has them.
+
+numpy (and pyarrow for parquet) is imported inside the functions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Iterator, NamedTuple
+
+from ._types import ContentError, ContentFacts
+
+__all__ = ["ValueRange", "OrderCheck", "int_range", "check_order", "first_decrease",
+           "is_monotonic_increasing", "DEFAULT_CHUNK"]
+
+#: Elements per read (8 MiB of float64).
+DEFAULT_CHUNK = 1 << 20
+
+
+class ValueRange(NamedTuple):
+    """``minimum`` and ``maximum`` of the values (NaN ignored; ``None`` when there is no
+    value), and whether the dtype is an integer one."""
+
+    minimum: int | float | None
+    maximum: int | float | None
+    is_integer_dtype: bool
+
+
+class OrderCheck(NamedTuple):
+    """``first_decrease``: the first index whose value is below an earlier value (NaN skipped),
+    ``None`` when the values never decrease; ``first_nan``: the first NaN (or NaT) index, or
+    ``None``; ``length``: the number of values checked."""
+
+    first_decrease: int | None
+    first_nan: int | None
+    length: int
+
+
+def _array_facts(path: str | os.PathLike) -> tuple[ContentFacts, object]:
+    """Facts and numpy dtype of an array file (.npy, or .bin with metadata)."""
+    from ._dtype import numpy_dtype
+
+    name = os.fspath(path)
+    if name.endswith(".npy"):
+        from .npy import npy_facts, read_npy_header
+
+        facts = npy_facts(path)
+        if facts.object_dtype:
+            raise ContentError("an object array (pickled) cannot be read in chunks", path)
+        header, _ = read_npy_header(path)
+        return facts, numpy_dtype(header.descr)
+    if name.endswith(".bin"):
+        from .flatbin import bin_facts
+
+        facts = bin_facts(path)
+        if facts.missing_metadata:
+            raise ContentError("a .bin file without metadata has no known dtype", path)
+        return facts, numpy_dtype(facts.dtype)
+    raise ContentError(f"values can be read from .npy and .bin files, not {os.path.basename(name)}", path)
+
+
+def _iter_chunks(path, facts: ContentFacts, dtype, column: int | None, chunk: int) -> Iterator:
+    """Yield 1-D numpy arrays of the values (all of them, or one column of a 2-D array).
+
+    The yielded arrays share one buffer: use each before asking for the next.
+    """
+    import numpy as np
+
+    shape = facts.shape or ()
+    total = math.prod(shape)
+    itemsize = dtype.itemsize
+    start, count, stride = 0, total, 1  # in elements
+    if column is not None and len(shape) >= 2:
+        if len(shape) > 2:
+            raise ContentError(f"a column of a {len(shape)}-d array {shape} is ambiguous", path)
+        n, k = shape
+        if not -k <= column < k:
+            raise ContentError(f"column {column} is out of range for shape {shape}", path)
+        column %= k
+        if facts.fortran_order:
+            start, count = column * n, n
+        else:
+            start, stride = column, k
+    if count == 0:
+        return
+    per_read = max(1, chunk // stride) * stride
+    buf = bytearray(per_read * itemsize)
+    view = memoryview(buf)
+    try:
+        with open(path, "rb") as f:
+            f.seek(facts.data_offset + start * itemsize)
+            left = (count - 1) * stride + 1 if stride > 1 else count  # elements spanned
+            while left > 0:
+                want = min(per_read, left)
+                got = f.readinto(view[: want * itemsize])
+                if got != want * itemsize:
+                    raise ContentError("the file changed or is truncated while reading its values", path)
+                arr = np.frombuffer(buf, dtype=dtype, count=want)
+                yield arr[::stride] if stride > 1 else arr
+                left -= want
+                if stride > 1 and left > 0:
+                    # the next read starts at the same column of the next row
+                    pad = (-want) % stride
+                    if pad:
+                        f.seek(pad * itemsize, os.SEEK_CUR)
+                        left -= pad
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+
+
+def _parquet_range(path, column: str | None) -> ValueRange:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from .parquet import parquet_facts
+
+    facts = parquet_facts(path)
+    names = facts.columns or ()
+    if column is None:
+        if len(names) != 1:
+            raise ContentError(f"the table has {len(names)} columns: name the one to read", path)
+        column = names[0]
+    if column not in names:
+        raise ContentError(f"the table has no column {column!r}", path)
+    try:
+        pf = pq.ParquetFile(path)
+        typ = pf.schema_arrow.field(column).type
+        if not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_boolean(typ)):
+            raise ContentError(f"column {column!r} holds {typ}, not numbers", path)
+        is_int = pa.types.is_integer(typ)
+        lo = hi = None
+        index = pf.schema_arrow.get_field_index(column)
+        md = pf.metadata
+        if is_int:  # try the footer statistics first: no data read at all
+            stats = []
+            for g in range(md.num_row_groups):
+                col = md.row_group(g).column(index)
+                s = col.statistics
+                if s is None or not s.has_min_max:
+                    if s is not None and s.null_count == col.num_values:
+                        continue
+                    stats = None
+                    break
+                stats.append((s.min, s.max))
+            if stats is not None:
+                if stats:
+                    return ValueRange(int(min(a for a, _ in stats)), int(max(b for _, b in stats)), True)
+                return ValueRange(None, None, True)
+        for g in range(md.num_row_groups):
+            values = pf.read_row_group(g, columns=[column]).column(0)
+            if pa.types.is_floating(typ):
+                values = pc.drop_null(pc.if_else(pc.is_nan(values), None, values))
+            if pa.types.is_boolean(typ):
+                values = pc.cast(values, pa.int8())
+            mm = pc.min_max(values).as_py()
+            if mm["min"] is None:
+                continue
+            lo = mm["min"] if lo is None else min(lo, mm["min"])
+            hi = mm["max"] if hi is None else max(hi, mm["max"])
+    except (pa.ArrowException, OSError) as exc:
+        raise ContentError(f"cannot read column {column!r}: {exc}", path) from None
+    return ValueRange(lo, hi, is_int)
+
+
+def int_range(path: str | os.PathLike, *, column: str | None = None,
+              chunk: int = DEFAULT_CHUNK) -> ValueRange:
+    """Minimum and maximum of a numeric ``.npy``/``.bin`` array (all elements) or of one
+    parquet column (``column``; the only column when omitted), reading in chunks.
+
+    NaN is ignored; booleans read as 0/1. Raises :class:`ContentError` for malformed files and
+    for values that are not numbers (strings, objects, dates, complex).
+    """
+    name = os.fspath(path)
+    if name.endswith(".pqt"):
+        return _parquet_range(path, column)
+    if column is not None:
+        raise ContentError("a column name applies to parquet tables only", path)
+    import numpy as np
+
+    facts, dtype = _array_facts(path)
+    if dtype.kind not in "biuf":
+        raise ContentError(f"the values are not real numbers (dtype {facts.dtype})", path)
+    lo = hi = None
+    floating = dtype.kind == "f"
+    for arr in _iter_chunks(path, facts, dtype, None, chunk):
+        if floating:
+            arr = arr[~np.isnan(arr)]
+            if arr.size == 0:
+                continue
+        a, b = arr.min(), arr.max()
+        lo = a if lo is None or a < lo else lo
+        hi = b if hi is None or b > hi else hi
+    if lo is not None:
+        lo, hi = lo.item(), hi.item()
+        if dtype.kind == "b":
+            lo, hi = int(lo), int(hi)
+    return ValueRange(lo, hi, dtype.kind in "iu")
+
+
+def check_order(path: str | os.PathLike, column: int = 0, *, chunk: int = DEFAULT_CHUNK) -> OrderCheck:
+    """Where the values of a ``.npy``/``.bin`` array stop increasing, reading in chunks.
+
+    A 1-D array (or ``(n, 1)``) is checked whole; of a 2-D ``(n, k)`` array, ``column`` (the
+    first by default: the start of ``intervals``, the sample of ``timestamps`` sync pairs).
+    Equal neighbours are fine (non-strict). NaN (NaT for dates) is skipped when comparing, so
+    ``[1, nan, 2]`` increases and ``[2, nan, 1]`` decreases at index 2; ``first_nan`` says where
+    the first one is, for rules that forbid them.
+    """
+    import numpy as np
+
+    facts, dtype = _array_facts(path)
+    if dtype.kind not in "iufmM":
+        raise ContentError(f"the values cannot be ordered (dtype {facts.dtype})", path)
+    shape = facts.shape or ()
+    if len(shape) == 2 and shape[1] == 1:
+        column = 0
+    if len(shape) > 2:
+        raise ContentError(f"order is checked on 1-d or 2-d arrays, not shape {shape}", path)
+    last = None  # the last non-NaN value seen
+    offset = 0
+    first_nan = None
+    for arr in _iter_chunks(path, facts, dtype, column if len(shape) == 2 else None, chunk):
+        n = arr.size
+        if dtype.kind in "mM":
+            ints = arr.view(np.int64)
+            bad = ints == np.iinfo(np.int64).min
+            arr = ints
+        elif dtype.kind == "f":
+            bad = np.isnan(arr)
+        else:
+            bad = None
+        if bad is not None and bad.any():
+            idx = np.flatnonzero(~bad)
+            if first_nan is None:
+                first_nan = offset + int(np.argmax(bad))
+            arr = arr[idx]
+        else:
+            idx = None
+        if arr.size:
+            if last is not None:
+                if arr[0] < last:
+                    pos = 0 if idx is None else int(idx[0])
+                    return OrderCheck(offset + pos, first_nan, _length(shape))
+            down = np.flatnonzero(arr[1:] < arr[:-1])
+            if down.size:
+                pos = int(down[0]) + 1
+                pos = pos if idx is None else int(idx[pos])
+                return OrderCheck(offset + pos, first_nan, _length(shape))
+            last = arr[-1].copy()
+        offset += n
+    return OrderCheck(None, first_nan, _length(shape))
+
+
+def _length(shape: tuple[int, ...]) -> int:
+    return shape[0] if shape else 1
+
+
+def first_decrease(path: str | os.PathLike, column: int = 0, *, chunk: int = DEFAULT_CHUNK) -> int | None:
+    """The first index where the values decrease, ``None`` when they never do (see
+    :func:`check_order`)."""
+    return check_order(path, column, chunk=chunk).first_decrease
+
+
+def is_monotonic_increasing(path: str | os.PathLike, column: int = 0, *, chunk: int = DEFAULT_CHUNK) -> bool:
+    """``True`` when the values never decrease (NaN skipped; see :func:`check_order`)."""
+    return check_order(path, column, chunk=chunk).first_decrease is None
