@@ -112,6 +112,12 @@ class Engine:
         """Check files or folders with this engine (see :func:`check`)."""
         return _check(self, paths)
 
+    def check_tree(self, root: str | os.PathLike) -> tuple[Report, Collection]:
+        """Check a whole folder and also return what was collected (for indexing)."""
+        collections: list[Collection] = []
+        report = _check(self, [root], collections)
+        return report, collections[0]
+
     def run(self, collection: Collection, *, keep: Callable[[Issue], bool] | None = None) -> list[Issue]:
         """Run every active rule over ``collection``; returns issues (unsorted) and crashes."""
         from .facts import facts_reader
@@ -249,7 +255,7 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
     return abs_paths
 
 
-def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike]) -> Report:
+def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
     report = Report(root=_report_root(abs_paths))
@@ -258,6 +264,8 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
     keep_path = _per_path_filter(engine.config, engine.decider, engine.rules)
     for folder, only in _plan(abs_paths):
         collection = collect(walk(folder, _exclusion(folder, engine.config)))
+        if collections is not None:
+            collections.append(collection)
         issues = engine.run(collection)
         report.internal_errors += engine.crashes
         prefix = os.path.relpath(folder, report.root).replace(os.sep, "/")

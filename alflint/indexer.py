@@ -1,0 +1,165 @@
+"""Index a repository: check it, then write ONE's cache tables from what the check collected.
+
+The tree is walked once: the same collection feeds the rules and the tables. With errors
+nothing is written (``IndexRefused`` carries the report); with ``force`` the tables hold the
+valid datasets only and the result lists what was left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from .collect import Collection, Dataset
+from .exceptions import ALFInvalid
+from .model import Report
+
+__all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "index_command"]
+
+
+class IndexRefused(ALFInvalid):
+    """The check found errors, so no table was written; ``.report`` holds them."""
+
+
+@dataclass
+class IndexResult:
+    sessions_path: Path
+    datasets_path: Path
+    report: Report
+    left_out: list[str] = field(default_factory=list)  #: paths (relative to root) not indexed
+    sessions: int = 0
+    datasets: int = 0
+
+
+def build_rows(collection: Collection, report: Report) -> tuple[list, list, list[str]]:
+    """Session and dataset rows of the valid part of ``collection``, and what was left out.
+
+    A dataset is left out when it is not valid ALF or an error was reported about it (or
+    about its object or session); a session with a session-level error is left out whole.
+    """
+    from .tables import DatasetRow, SessionRow
+
+    bad_paths = {i.path for i in report.errors}
+    bad_sessions = {i.session for i in report.errors if i.session is not None and i.path == i.session}
+    sessions, datasets, left_out = [], [], []
+    for session in collection.sessions:
+        if session.nested_in is not None or session.reasons or session.key in bad_sessions or os.path.isabs(session.key):
+            left_out.append(session.key + "/")
+            continue
+        sessions.append(SessionRow(session.key, session.lab, session.subject, session.date, session.number))
+        for d in session.datasets:
+            if not d.is_alf or d.rel in bad_paths or _object_path(d) in bad_paths:
+                left_out.append(d.rel)
+                continue
+            datasets.append(DatasetRow(session.key, d.rel_path, d.size, None, d.mtime_ns))
+    return sessions, datasets, left_out
+
+
+def _object_path(d: Dataset) -> str:
+    folder = d.rel.rpartition("/")[0]
+    p = d.parts
+    ns = f"_{p.namespace}_" if p and p.namespace else ""
+    return f"{folder}/{ns}{p.object}.*" if p else ""
+
+
+def index(
+    root: str | os.PathLike,
+    out_dir: str | os.PathLike | None = None,
+    *,
+    hash_files: bool = False,
+    force: bool = False,
+    lab: str | None = None,
+    update: bool = False,
+    config: str | os.PathLike | None = None,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    extend_select: Sequence[str] | None = None,
+) -> tuple[Path, Path]:
+    """Check ``root`` and write ``sessions.pqt`` and ``datasets.pqt`` (into ``out_dir`` or root).
+
+    Returns the two paths. Raises :class:`IndexRefused` (an ``ALFInvalid`` with ``.report``)
+    when errors were found and ``force`` is false; nothing is written then.
+    """
+    result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select)
+    return result.sessions_path, result.datasets_path
+
+
+def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None) -> IndexResult:
+    from .engine import Engine
+
+    root = os.path.abspath(os.fspath(root))
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"no such folder: {root}")
+    out = os.path.abspath(os.fspath(out_dir)) if out_dir is not None else root
+    if not os.path.isdir(out):
+        raise FileNotFoundError(f"output folder does not exist: {out}")
+    engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select)
+    report, collection = engine.check_tree(root)
+    if (report.errors or report.internal_errors) and not force:
+        raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
+    from . import tables
+
+    sessions, datasets, left_out = build_rows(collection, report)
+    if hash_files:
+        known = _previous_hashes(out, sessions) if update else {}
+        todo = [d for d in datasets if (d.session, d.rel_path, d.file_size, d.mtime_ns) not in known]
+        digests = dict(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
+        datasets = [d._replace(hash=digests.get(d) or known[(d.session, d.rel_path, d.file_size, d.mtime_ns)]) for d in datasets]
+    built = tables.build_tables(sessions, datasets, lab=lab, origin=root, store_mtime=hash_files or update)
+    paths = tables.write_tables(out, *built)
+    return IndexResult(paths[0], paths[1], report, left_out, len(sessions), len(datasets))
+
+
+def _previous_hashes(out: str, sessions: list) -> dict[tuple, str]:
+    """md5 sums of files unchanged (same size and mtime) since the tables in ``out`` were written."""
+    from . import tables
+
+    try:
+        previous = tables.read_tables(out)
+    except (FileNotFoundError, OSError, ValueError):
+        return {}
+    on_disk = {tables.canonical_session_path(s.lab, s.subject, s.date, s.number): s.path for s in sessions}
+    known = {}
+    for row in previous.datasets.values():
+        session = on_disk.get(row.session)
+        if session is not None and row.hash and row.mtime_ns is not None:
+            known[(session, row.rel_path, row.file_size, row.mtime_ns)] = row.hash
+    return known
+
+
+def index_command(root: str, args: argparse.Namespace) -> int:
+    """The ``alflint index`` / ``alflint check --index`` command; returns the exit status."""
+    from .reporters import render, use_color
+
+    try:
+        result = run_index(
+            root,
+            getattr(args, "out", None),
+            hash_files=getattr(args, "hash", False),
+            force=getattr(args, "force", False),
+            lab=getattr(args, "lab", None),
+            update=getattr(args, "update", False),
+            config=getattr(args, "config", None),
+            select=getattr(args, "select", None),
+            ignore=getattr(args, "ignore", None),
+            extend_select=getattr(args, "extend_select", None),
+        )
+    except IndexRefused as exc:
+        fmt = getattr(args, "format", "text")
+        sys.stdout.write(render(exc.report, fmt, color=fmt == "text" and use_color(sys.stdout)) + "\n")
+        sys.stderr.write(f"alflint: {exc.args[0]}\n")
+        return 2 if exc.report.internal_errors and not exc.report.errors else 1
+    except ValueError as exc:  # e.g. a --lab that conflicts with a lab folder
+        sys.stderr.write(f"alflint: error: {exc}\n")
+        return 2
+    if not getattr(args, "quiet", False):
+        if result.left_out:
+            print(f"Left out {len(result.left_out)} path(s) with errors or invalid names:")
+            for p in result.left_out:
+                print(f"  {p}")
+        print(f"Wrote {result.sessions_path} ({result.sessions} sessions) and {result.datasets_path} ({result.datasets} datasets).")
+    return 0
