@@ -1,0 +1,1220 @@
+"""Repository: ONE's list/load API on ONE-schema cache tables, or on a scan of the tree.
+
+``alflint.open(root)`` reads ``sessions.pqt``/``datasets.pqt`` at ``root`` (written by alflint
+or by ONE's ``make_parquet_db``), or indexes the tree in memory when there are none, and
+answers ONE's local-mode calls with ONE's names and semantics: ``list_datasets``,
+``list_collections``, ``list_revisions``, ``list_subjects``, ``search``, ``get_details``,
+``to_eid``/``path2eid``/``eid2path`` and ``load_object``/``load_dataset``/``load_datasets``/
+``load_collection``.
+
+Where ONE misbehaves (see the behaviour reference, sections 5 and 9) this module does better:
+
+* every list method returns a sorted list (``''`` first), with or without a session;
+* an unknown session raises :class:`~alflint.exceptions.ALFObjectNotFound` saying so, never
+  an empty DataFrame;
+* no "No default revision" warnings, no md5 of every file: hashes are only checked with
+  ``check_hash=True``, and only against stored hashes;
+* ``revision=''`` in a load means "unrevisioned" (the last revision on or before ``''``);
+* ``load_collection(..., revision=X)`` and ``load_object(..., short_keys=True)`` work;
+* a filename pattern never reaches across folders: ``'*spikes.times*'`` with
+  ``collection='alf'`` does not return ``alf/probe00/...``, and dict parts match whole parts;
+* ``search(dataset_qc_lte=...)`` works on its own, and ``search(dataset=...)`` means ``datasets``;
+* ``path2eid`` takes the lab into account and explains ambiguities;
+* ``load_object`` validates the files it is about to load first (``validate=True``).
+
+Lists of rel paths are answered from a per-session index built once (rows grouped per eid,
+sorted by rel path, parsed once per distinct rel path), so ``list_datasets(eid)`` costs
+microseconds even on millions of rows. pandas and numpy are imported here, never by
+``import alflint``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import functools
+import hashlib
+import os
+import re
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import io as alfio
+from . import spec
+from .exceptions import (
+    ALFError,
+    ALFInvalid,
+    ALFMultipleCollectionsFound,
+    ALFMultipleObjectsFound,
+    ALFMultipleRevisionsFound,
+    ALFObjectNotFound,
+    ALFWarning,
+)
+
+__all__ = ["Repository", "open", "QC_NAMES", "QC_TYPE"]
+
+#: QC outcomes in the order of ONE's ordered categorical (best first).
+QC_NAMES: tuple[str, ...] = ("NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL")
+QC_TYPE = pd.CategoricalDtype(categories=list(QC_NAMES), ordered=True)
+_QC_ENUM_VALUES = {0: 0, 10: 1, 30: 2, 40: 3, 50: 4}  # Alyx enum value -> category code
+
+SESSION_COLUMNS = ("lab", "subject", "date", "number", "task_protocol", "projects")
+DATASET_COLUMNS = ("rel_path", "file_size", "hash", "exists", "qc")
+_TABLE_FILES = ("sessions.pqt", "datasets.pqt")
+_FILE_PARTS = ("namespace", "object", "attribute", "timescale", "extra", "extension")
+
+
+def _qc_code(qc: Any) -> int:
+    """Category code (0-4) of a QC given as name, Alyx enum value, or enum member."""
+    name = getattr(qc, "name", None)
+    if isinstance(name, str) and name in QC_NAMES:
+        return QC_NAMES.index(name)
+    if isinstance(qc, str):
+        if qc.upper() in QC_NAMES:
+            return QC_NAMES.index(qc.upper())
+    elif isinstance(qc, (int, np.integer)) and int(qc) in _QC_ENUM_VALUES:
+        return _QC_ENUM_VALUES[int(qc)]
+    raise ValueError(f"{qc!r} is not a QC outcome; use one of {', '.join(QC_NAMES)} (or 0, 10, 30, 40, 50)")
+
+
+# --------------------------------------------------------------------------------------------
+# Per-row records and the per-rel-path parse cache
+# --------------------------------------------------------------------------------------------
+
+
+class _Path(NamedTuple):
+    """A rel path split once: collection and revision ('' when absent), filename, ALF parts."""
+
+    collection: str
+    revision: str
+    filename: str
+    parts: spec.AlfParts | None  #: None when the rel path is not ALF
+
+
+class _Row(NamedTuple):
+    rel_path: str
+    path: _Path
+    qc: int
+    default: bool | None
+    pos: int  #: row position in the datasets table
+
+
+@functools.lru_cache(maxsize=None)
+def _split(rel_path: str) -> _Path:
+    folders, _, filename = rel_path.rpartition("/")
+    try:
+        parts = spec.parse_rel_path(rel_path)
+    except (ALFInvalid, TypeError):
+        collection, revision = folders, ""
+        last = folders.rpartition("/")
+        if len(last[2]) > 2 and last[2][0] == last[2][-1] == "#":
+            collection, revision = last[0], last[2][1:-1]
+        return _Path(collection, revision, filename, None)
+    return _Path(parts.collection or "", parts.revision or "", filename, parts)
+
+
+def _group_key(path: _Path) -> tuple[str, str]:
+    return path.collection, path.filename
+
+
+# --------------------------------------------------------------------------------------------
+# Filters, compiled once per distinct argument set
+# --------------------------------------------------------------------------------------------
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((k, _freeze(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ("list", tuple(_freeze(v) for v in value))
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "dict":
+        return {k: _thaw(v) for k, v in value[1]}
+    if isinstance(value, tuple) and len(value) == 2 and value[0] == "list":
+        return [_thaw(v) for v in value[1]]
+    return value
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value]
+
+
+def _glob_regex(patterns: Any) -> re.Pattern:
+    """One compiled regex that fully matches any of the glob ``patterns`` (case-sensitive)."""
+    return re.compile("|".join(f"(?:{fnmatch.translate(p)})" for p in _as_list(patterns)), re.DOTALL)
+
+
+def _folder_test(pattern: Any):
+    """Test for a collection or revision: None any, '' absent, else a glob (a part required)."""
+    if pattern is None:
+        return None
+    if isinstance(pattern, str) and pattern == "":
+        return lambda value: value == ""
+    regex = _glob_regex(pattern)
+    return lambda value: value != "" and regex.match(value) is not None
+
+
+def _part_test(pattern: Any):
+    if isinstance(pattern, str) and pattern == "":
+        return lambda value: value is None
+    regex = _glob_regex(pattern)
+    return lambda value: value is not None and regex.match(value) is not None
+
+
+class _Filter(NamedTuple):
+    collection: Any
+    revision: Any
+    valid_only: bool  #: filename None or a dict: rel path must be ALF
+    parts: tuple  #: ((index in AlfParts, test), ...) for dict filenames
+    name: Any  #: regex over the filename (or over the rel-path tail when the pattern holds '/')
+    name_has_slash: bool
+
+    def accepts(self, path: _Path, rel_path: str) -> bool:
+        if self.collection is not None and not self.collection(path.collection):
+            return False
+        if self.revision is not None and not self.revision(path.revision):
+            return False
+        if self.valid_only:
+            parts = path.parts
+            if parts is None:
+                return False
+            for index, test in self.parts:
+                if not test(parts[index]):
+                    return False
+            return True
+        if self.name_has_slash:
+            return self._tail_match(rel_path)
+        return self.name.match(path.filename) is not None
+
+    def _tail_match(self, rel_path: str) -> bool:
+        """A filename pattern with '/' is matched against the rel path after any leading
+        folders that themselves satisfy the collection and revision filters."""
+        segments = rel_path.split("/")
+        for k in range(len(segments)):
+            head = segments[:k]
+            revision = ""
+            if head and len(head[-1]) > 2 and head[-1][0] == head[-1][-1] == "#":
+                revision = head.pop()[1:-1]
+            collection = "/".join(head)
+            if self.collection is not None and not self.collection(collection):
+                continue
+            if self.revision is not None and not self.revision(revision):
+                continue
+            if self.name.match("/".join(segments[k:])):
+                return True
+        return False
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile_filter(filename: Any, collection: Any, revision: Any) -> _Filter:
+    filename, collection, revision = _thaw(filename), _thaw(collection), _thaw(revision)
+    parts: list = []
+    name = None
+    has_slash = False
+    if filename is None or isinstance(filename, dict):
+        for key, value in (filename or {}).items():
+            if key not in _FILE_PARTS:
+                raise ValueError(f"unknown ALF part {key!r} in the filename filter; parts are {', '.join(_FILE_PARTS)}")
+            if value is None:
+                continue
+            parts.append((spec.AlfParts._fields.index(key), _part_test(value)))
+        valid_only = True
+    else:
+        patterns = _as_list(filename)
+        has_slash = any("/" in p for p in patterns)
+        name = _glob_regex(patterns)
+        valid_only = False
+    return _Filter(_folder_test(collection), _folder_test(revision), valid_only, tuple(parts), name, has_slash)
+
+
+def _filter_rows(rows: Iterable[_Row], flt: _Filter, qc_max: int, no_not_set: bool, default_only: bool) -> list[_Row]:
+    out = []
+    for row in rows:
+        if row.qc > qc_max or (no_not_set and row.qc == 0) or (default_only and not row.default):
+            continue
+        if flt.accepts(row.path, row.rel_path):
+            out.append(row)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------------
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, str):
+        return value[:10]
+    if isinstance(value, (datetime.date, pd.Timestamp)):
+        return value.isoformat()[:10]
+    if isinstance(value, np.datetime64):
+        return str(value)[:10]
+    return str(value)[:10]
+
+
+def _normalise_sessions(sessions: pd.DataFrame) -> pd.DataFrame:
+    if "id" in sessions.columns:
+        sessions = sessions.set_index("id")
+    sessions = sessions.copy()
+    sessions.index = pd.Index([str(i) for i in sessions.index], name="id", dtype=object)
+    for column in ("lab", "task_protocol", "projects"):
+        if column not in sessions.columns:
+            sessions[column] = ""
+        sessions[column] = sessions[column].fillna("").astype(object)
+    return sessions
+
+
+def _normalise_datasets(datasets: pd.DataFrame) -> pd.DataFrame:
+    if "eid" in datasets.columns and "id" in datasets.columns:
+        datasets = datasets.set_index(["eid", "id"])
+    elif "eid" in datasets.columns:
+        datasets = datasets.set_index(["eid", datasets.index.rename("id")])
+    if datasets.index.nlevels != 2:
+        raise ALFError("the datasets table must be indexed by (eid, id)")
+    datasets = datasets.copy()
+    datasets.index = pd.MultiIndex.from_arrays(
+        [pd.Index([str(v) for v in datasets.index.get_level_values(i)], dtype=object) for i in (0, 1)],
+        names=["eid", "id"],
+    )
+    if "qc" not in datasets.columns:
+        datasets["qc"] = pd.Categorical(["NOT_SET"] * len(datasets), dtype=QC_TYPE)
+    elif datasets["qc"].dtype != QC_TYPE:
+        datasets["qc"] = datasets["qc"].astype(str).astype(QC_TYPE)
+    if "exists" not in datasets.columns:
+        datasets["exists"] = True
+    if "hash" not in datasets.columns:
+        datasets["hash"] = ""
+    if "file_size" not in datasets.columns:
+        datasets["file_size"] = pd.array([pd.NA] * len(datasets), dtype="UInt64")
+    return datasets
+
+
+def _read_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    sessions = pd.read_parquet(root / "sessions.pqt")
+    datasets = pd.read_parquet(root / "datasets.pqt")
+    return sessions, datasets
+
+
+def _tables_from_scan(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ONE-schema (sessions, datasets) DataFrames for the tree at ``root``, built in memory.
+
+    INTEGRATION POINT (tables): once ``alflint.tables`` offers a way to build the tables of a
+    scan as pandas frames, call it here; everything else in this module only needs the two
+    ONE-schema frames this function returns.
+    """
+    try:
+        from .tables import tables_from_scan  # type: ignore[attr-defined]
+    except ImportError:
+        return _minimal_scan_tables(root)
+    sessions, datasets = tables_from_scan(root)
+    if not isinstance(sessions, pd.DataFrame):  # pyarrow tables
+        sessions, datasets = sessions.to_pandas(), datasets.to_pandas()
+    return sessions, datasets
+
+
+_SESSION_NUMBER = re.compile(r"[0-9]{1,3}\Z")
+_DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _id_namespace() -> uuid.UUID | None:
+    try:
+        from .tables import ALFLINT_NAMESPACE  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return ALFLINT_NAMESPACE
+
+
+def _minimal_scan_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The private fallback of :func:`_tables_from_scan`: one ``os.scandir`` walk, valid ALF
+    files of valid session folders only. Session ids are ``uuid3(tables.ALFLINT_NAMESPACE,
+    canonical session path)`` when ``alflint.tables`` defines the namespace, else the
+    canonical session path itself; dataset ids likewise ``uuid3(eid, rel_path)`` or rel_path."""
+    namespace = _id_namespace()
+    sessions: list[dict] = []
+    datasets: list[dict] = []
+
+    def walk_session(session_dir: str, rel: str, eid: str) -> None:
+        stack = [(session_dir, "")]
+        while stack:
+            folder, below = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for entry in entries:
+                name = entry.name
+                if name.startswith("."):
+                    continue
+                rel_path = f"{below}{name}"
+                if entry.is_dir():
+                    stack.append((entry.path, rel_path + "/"))
+                    continue
+                if name.count(".") < 2 or spec.rel_path_reasons(rel_path):
+                    continue
+                dataset_id = str(uuid.uuid3(uuid.UUID(eid), rel_path)) if namespace else rel_path
+                datasets.append({
+                    "eid": eid, "id": dataset_id, "rel_path": rel_path,
+                    "file_size": entry.stat().st_size, "hash": "", "exists": True, "qc": "NOT_SET",
+                })
+
+    def visit(folder: str, rel_parts: list[str]) -> None:
+        try:
+            entries = sorted((e for e in os.scandir(folder) if e.is_dir() and not e.name.startswith(".")), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            parts = [*rel_parts, entry.name]
+            if len(parts) >= 3 and _SESSION_NUMBER.match(parts[-1]) and _DATE_FOLDER.match(parts[-2]):
+                rel = "/".join(parts)
+                if not spec.is_session_path(rel):
+                    continue
+                info = spec.parse_session_path(rel)
+                if (info.lab is None) != (len(parts) == 3):
+                    continue  # folders above the session that are not lab/Subjects
+                canonical = spec.AlfParts(lab=info.lab, subject=info.subject, date=info.date, number=info.number.zfill(3)).session_path
+                eid = str(uuid.uuid3(namespace, canonical)) if namespace else canonical
+                sessions.append({
+                    "id": eid, "lab": info.lab or "", "subject": info.subject,
+                    "date": datetime.date.fromisoformat(info.date), "number": int(info.number),
+                    "task_protocol": "", "projects": "",
+                })
+                walk_session(entry.path, rel, eid)
+            elif len(parts) < 5:
+                visit(entry.path, parts)
+
+    visit(str(root), [])
+    sessions_df = pd.DataFrame(sessions, columns=["id", *SESSION_COLUMNS])
+    sessions_df["number"] = sessions_df["number"].astype("uint16")
+    datasets_df = pd.DataFrame(datasets, columns=["eid", "id", *DATASET_COLUMNS])
+    datasets_df["file_size"] = datasets_df["file_size"].astype("UInt64")
+    datasets_df["qc"] = datasets_df["qc"].astype(QC_TYPE)
+    datasets_df["exists"] = datasets_df["exists"].astype(bool)
+    return sessions_df.set_index("id"), datasets_df.set_index(["eid", "id"])
+
+
+def _newest_folder_mtime(root: Path, session_dirs: Iterable[Path]) -> float:
+    """Newest mtime of the folders that change when a dataset or a session is added or
+    removed: the session folders, the folders below them, and their date/subject folders."""
+    newest = 0.0
+    seen: set[str] = set()
+    stack = []
+    for session in session_dirs:
+        for folder in (session.parent, session.parent.parent):
+            key = str(folder)
+            if key not in seen and folder != root:
+                seen.add(key)
+                try:
+                    newest = max(newest, folder.stat().st_mtime)
+                except OSError:
+                    pass
+        stack.append(str(session))
+    while stack:
+        folder = stack.pop()
+        try:
+            newest = max(newest, os.stat(folder).st_mtime)
+            for entry in os.scandir(folder):
+                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
+                    stack.append(entry.path)
+        except OSError:
+            newest = time_now()  # a session folder vanished: the tables are stale
+    return newest
+
+
+def time_now() -> float:
+    import time
+
+    return time.time()
+
+
+# --------------------------------------------------------------------------------------------
+# The repository
+# --------------------------------------------------------------------------------------------
+
+
+class Repository:
+    """ONE's local-mode list/load API over ONE-schema ``sessions`` and ``datasets`` tables.
+
+    Use :func:`open` to get one. ``sessions`` is indexed by ``id`` (session eid) with
+    ``lab, subject, date, number, task_protocol, projects``; ``datasets`` by ``(eid, id)``
+    with ``rel_path, file_size, hash, exists, qc`` (ordered categorical) and optionally
+    ``default_revision``. Session ids are returned as strings.
+    """
+
+    def __init__(self, root: str | os.PathLike, sessions: pd.DataFrame, datasets: pd.DataFrame, *, validate: bool = True, source: str = "tables"):
+        self.root = Path(root).resolve()
+        self.validate = validate
+        self.source = source
+        self._sessions = _normalise_sessions(sessions)
+        self._datasets = _normalise_datasets(datasets)
+        self._warned: set[str] = set()
+        self._build_index()
+
+    # ---- construction ---------------------------------------------------------------------
+
+    def _build_index(self) -> None:
+        sessions = self._sessions
+        self._session_records: dict[str, dict[str, Any]] = {}
+        self._by_key: dict[tuple[str, str, int], list[str]] = {}
+        for eid, lab, subject, date, number in zip(
+            sessions.index, sessions["lab"], sessions["subject"], sessions["date"], sessions["number"]
+        ):
+            date = _iso(date)
+            record = {"lab": lab or "", "subject": subject, "date": date, "number": int(number)}
+            self._session_records[eid] = record
+            self._by_key.setdefault((subject, date, int(number)), []).append(eid)
+        datasets = self._datasets
+        codes, uniques = pd.factorize(datasets.index.get_level_values(0), sort=False)
+        order = np.argsort(codes, kind="stable")
+        counts = np.bincount(codes, minlength=len(uniques)) if len(codes) else np.zeros(0, dtype=int)
+        bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
+        self._order = order
+        self._slices = {str(u): (bounds[i], bounds[i + 1]) for i, u in enumerate(uniques)}
+        self._rel_paths = datasets["rel_path"].to_numpy(dtype=object)
+        self._qc = datasets["qc"].cat.codes.to_numpy()
+        self._has_default = "default_revision" in datasets.columns
+        self._default = datasets["default_revision"].fillna(False).to_numpy(dtype=bool) if self._has_default else None
+        self._rows_cache: dict[str, tuple[_Row, ...]] = {}
+        self._paths_cache: dict[str, Path] = {}
+
+    def __repr__(self) -> str:
+        return f"Repository({str(self.root)!r}, {len(self._sessions)} sessions, {len(self._datasets)} datasets, from {self.source})"
+
+    @property
+    def sessions(self) -> pd.DataFrame:
+        """The sessions table (ONE schema, indexed by ``id``)."""
+        return self._sessions
+
+    @property
+    def datasets(self) -> pd.DataFrame:
+        """The datasets table (ONE schema, indexed by ``(eid, id)``)."""
+        return self._datasets
+
+    # ---- sessions --------------------------------------------------------------------------
+
+    def _rows(self, eid: str) -> tuple[_Row, ...]:
+        rows = self._rows_cache.get(eid)
+        if rows is not None:
+            return rows
+        start, stop = self._slices.get(eid, (0, 0))
+        positions = self._order[start:stop].tolist()
+        rel_paths, qc, default = self._rel_paths, self._qc, self._default
+        built = []
+        for pos in positions:
+            rel = rel_paths[pos]
+            if not isinstance(rel, str):
+                continue  # a NaN rel_path (ONE's caches of invalid names)
+            built.append(_Row(rel, _split(rel), int(qc[pos]), bool(default[pos]) if default is not None else None, pos))
+        built.sort(key=lambda r: (r.rel_path, r.pos))
+        rows = tuple(built)
+        self._rows_cache[eid] = rows
+        return rows
+
+    def to_eid(self, id: Any) -> str | None:
+        """The session id (a str) of an eid, UUID, session path, ``Path``, experiment reference
+        ``YYYY-MM-DD_N_subject`` or dict of session parts; ``None`` gives ``None``.
+
+        Raises :class:`ALFObjectNotFound` for a session that is not in the tables.
+        """
+        if id is None:
+            return None
+        if isinstance(id, (list, tuple)):
+            return [self.to_eid(i) for i in id]  # type: ignore[return-value]
+        if isinstance(id, uuid.UUID):
+            key = str(id)
+        elif isinstance(id, dict):
+            key = self._dict2eid(id)
+        elif isinstance(id, os.PathLike):
+            key = self.path2eid(id)
+        elif isinstance(id, str):
+            if id in self._session_records:
+                return id
+            ref = re.match(r"(\d{4}-\d{2}-\d{2})_(\d{1,3})_(.+)\Z", id)
+            if ref:
+                key = self._lookup(ref[3], ref[1], int(ref[2]), None, id)
+            elif "/" in id or "\\" in id:
+                key = self.path2eid(id)
+            else:
+                text = id[-36:] if len(id) > 36 else id
+                try:
+                    key = str(uuid.UUID(text))
+                except ValueError:
+                    raise ALFObjectNotFound(f"{id!r} is neither a session id, a session path nor an experiment reference") from None
+        else:
+            raise TypeError(f"cannot read a session id from a {type(id).__name__}")
+        if key is None or key not in self._session_records:
+            raise ALFObjectNotFound(f"session {id!r} is not in the tables of {self.root}")
+        return key
+
+    def _dict2eid(self, info: dict) -> str | None:
+        number = info.get("number", info.get("sequence"))
+        date = info.get("date", info.get("start_time"))
+        if info.get("subject") is None or date is None or number is None:
+            raise ValueError("a session dict needs subject, date (or start_time) and number (or sequence)")
+        return self._lookup(info["subject"], _iso(date), int(number), info.get("lab"), info)
+
+    def _lookup(self, subject: str, date: str, number: int, lab: str | None, what: Any) -> str | None:
+        candidates = self._by_key.get((subject, date, number), [])
+        if lab is not None:
+            candidates = [c for c in candidates if self._session_records[c]["lab"] == lab]
+        if len(candidates) > 1:
+            labs = sorted(self._session_records[c]["lab"] or "(no lab)" for c in candidates)
+            raise ALFMultipleObjectsFound(
+                f"{what!r} matches {len(candidates)} sessions (labs {', '.join(labs)}); give the lab, "
+                "e.g. 'lab/Subjects/subject/date/number'"
+            )
+        return candidates[0] if candidates else None
+
+    def path2eid(self, path: str | os.PathLike) -> str | None:
+        """The eid of the session holding ``path`` (a session folder or a file in it), or
+        ``None``. The lab counts when the path has one (``lab/Subjects/...``); number padding
+        does not. Several sessions matching raise :class:`ALFMultipleObjectsFound`."""
+        text = Path(path).as_posix() if isinstance(path, os.PathLike) else str(path).replace("\\", "/")
+        root = self.root.as_posix().rstrip("/") + "/"
+        if text.startswith(root):
+            text = text[len(root):]
+        try:
+            parts = spec.parse_path(text)
+        except ALFInvalid:
+            try:
+                parts = spec.parse_session_path(text)
+            except ALFInvalid:
+                return None
+        if parts.subject is None:
+            return None
+        return self._lookup(parts.subject, parts.date, int(parts.number), parts.lab, path)
+
+    def eid2path(self, eid: Any) -> Path:
+        """The session folder ``root/(lab/Subjects/)subject/date/NNN`` (as on disk when an
+        unpadded number folder exists and the padded one does not)."""
+        key = self.to_eid(eid)
+        cached = self._paths_cache.get(key)
+        if cached is not None:
+            return cached
+        rec = self._session_records[key]
+        head = self.root / rec["lab"] / "Subjects" if rec["lab"] else self.root
+        base = head / rec["subject"] / rec["date"]
+        path = base / f"{rec['number']:03d}"
+        if not path.exists():
+            for width in (1, 2):
+                other = base / f"{rec['number']:0{width}d}"
+                if other.exists():
+                    path = other
+                    break
+        self._paths_cache[key] = path
+        return path
+
+    def list_subjects(self) -> list[str]:
+        """The subjects, sorted and unique."""
+        return sorted(set(self._sessions["subject"].dropna().astype(str)))
+
+    def get_details(self, eid: Any, full: bool = False):
+        """The session record (a Series named by the eid); with ``full``, its datasets joined
+        with the session columns (a DataFrame indexed by ``(eid, id)``)."""
+        key = self.to_eid(eid)
+        record = self._sessions.loc[key]
+        if isinstance(record, pd.DataFrame):
+            raise ALFMultipleObjectsFound(f"session id {key!r} appears {len(record)} times in the sessions table")
+        if not full:
+            return record.copy()
+        frame = self._frame(key, self._rows(key), keep_eid=True)
+        for column in self._sessions.columns:
+            frame[column] = [record[column]] * len(frame)
+        return frame
+
+    # ---- listing ---------------------------------------------------------------------------
+
+    def _select(self, eid, filename, collection, revision, qc, ignore_qc_not_set, default_revisions_only) -> tuple[str | None, list[_Row]]:
+        if default_revisions_only and not self._has_default:
+            raise ALFError("the datasets table has no default_revision column, so there are no default revisions to keep")
+        flt = _compile_filter(_freeze(filename), _freeze(collection), _freeze(revision))
+        qc_max = _qc_code(qc)
+        if eid is None:
+            return None, _filter_rows(self._all_rows(qc_max, ignore_qc_not_set, default_revisions_only), flt, qc_max, ignore_qc_not_set, default_revisions_only)
+        key = self.to_eid(eid)
+        return key, _filter_rows(self._rows(key), flt, qc_max, ignore_qc_not_set, default_revisions_only)
+
+    def _all_rows(self, qc_max: int, no_not_set: bool, default_only: bool) -> Iterable[_Row]:
+        """Rows of every session with a given rel path folded into one row per distinct
+        (rel path, qc, default) so that a filter runs once per distinct rel path."""
+        mask = self._qc <= qc_max
+        if no_not_set:
+            mask &= self._qc != 0
+        if default_only and self._default is not None:
+            mask &= self._default
+        rel = pd.Series(self._rel_paths[mask])
+        positions = np.flatnonzero(mask)
+        firsts = ~rel.duplicated().to_numpy()
+        for pos in positions[firsts]:
+            value = self._rel_paths[pos]
+            if isinstance(value, str):
+                yield _Row(value, _split(value), int(self._qc[pos]), None, int(pos))
+
+    def _frame(self, eid: str | None, rows: Sequence[_Row], keep_eid: bool = False) -> pd.DataFrame:
+        frame = self._datasets.iloc[[r.pos for r in rows]].copy()
+        if eid is not None and not keep_eid:
+            frame.index = frame.index.droplevel(0)
+        return frame
+
+    def list_datasets(
+        self,
+        eid: Any = None,
+        filename: Any = None,
+        collection: Any = None,
+        revision: Any = None,
+        qc: Any = "FAIL",
+        ignore_qc_not_set: bool = False,
+        details: bool = False,
+        default_revisions_only: bool = False,
+        keep_eid_index: bool = False,
+    ):
+        """Sorted rel paths of the datasets matching the filters (``''`` sorts first).
+
+        ``filename`` is a glob over the filename (over the rel path when it holds ``/``), a
+        list of globs (any), or a dict of ALF parts (``namespace, object, attribute,
+        timescale, extra, extension``; globs; ``''`` means absent). Without ``filename`` or
+        with a dict, only ALF-valid rel paths are listed. ``collection``/``revision`` are
+        globs; ``''`` means none; the revision is matched as a label (no "last before").
+        QC worse than ``qc`` is hidden (CRITICAL by default); ``ignore_qc_not_set`` also
+        hides NOT_SET. With ``details`` the table rows are returned (index ``id``, or
+        ``(eid, id)`` without eid or with ``keep_eid_index``).
+        """
+        key, rows = self._select(eid, filename, collection, revision, qc, ignore_qc_not_set, default_revisions_only)
+        if details:
+            if key is None:
+                selected = {r.rel_path for r in rows}
+                frame = self._datasets[self._datasets["rel_path"].isin(selected)].copy()
+                if self._has_default or ignore_qc_not_set or _qc_code(qc) < 4:
+                    codes = frame["qc"].cat.codes
+                    keep = codes <= _qc_code(qc)
+                    if ignore_qc_not_set:
+                        keep &= codes != 0
+                    if default_revisions_only:
+                        keep &= frame["default_revision"].fillna(False).astype(bool)
+                    frame = frame[keep]
+                return frame.sort_values("rel_path", kind="stable")
+            return self._frame(key, rows, keep_eid=keep_eid_index)
+        if key is None:
+            return sorted(r.rel_path for r in rows)
+        return [r.rel_path for r in rows]
+
+    def list_collections(self, eid: Any = None, filename: Any = None, collection: Any = None, revision: Any = None, details: bool = False):
+        """Sorted distinct collections (``''`` for the session folder) of the matching datasets;
+        with ``details`` a dict ``{collection: datasets frame}``."""
+        key, rows = self._select(eid, filename, collection, revision, "FAIL", False, False)
+        return self._distinct(key, rows, lambda r: r.path.collection, details)
+
+    def list_revisions(self, eid: Any = None, filename: Any = None, collection: Any = None, revision: Any = None, details: bool = False):
+        """Sorted distinct revision labels (``''`` for unrevisioned) of the matching datasets;
+        ``revision`` is a glob (``'202[01]*'``); with ``details`` a dict of frames."""
+        key, rows = self._select(eid, filename, collection, revision, "FAIL", False, False)
+        return self._distinct(key, rows, lambda r: r.path.revision, details)
+
+    def _distinct(self, key, rows, get, details):
+        values = sorted({get(r) for r in rows})
+        if not details:
+            return values
+        if key is None:
+            frame = self.list_datasets(None, details=True)
+            column = frame["rel_path"].map(lambda rel: get(_Row(rel, _split(rel), 0, None, 0)))
+            return {v: frame[column == v] for v in values}
+        return {v: self._frame(key, [r for r in rows if get(r) == v]) for v in values}
+
+    # ---- loading ---------------------------------------------------------------------------
+
+    def _resolve(self, rows: list[_Row], revision: str | None) -> list[_Row]:
+        """One row per (collection, filename): the default revision when ``revision`` is None
+        and the table has defaults, else the last revision on or before ``revision`` (plain
+        string order; unrevisioned ``''`` comes before every label), or the latest."""
+        groups: dict[tuple[str, str], list[_Row]] = {}
+        for row in rows:
+            groups.setdefault(_group_key(row.path), []).append(row)
+        chosen = []
+        for group in groups.values():
+            pick = None
+            if revision is None and self._has_default:
+                defaults = [r for r in group if r.default]
+                if len(defaults) > 1:
+                    labels = ", ".join(repr(r.path.revision) for r in defaults)
+                    raise ALFMultipleRevisionsFound(f"{group[0].path.filename}: several default revisions ({labels}) in the table")
+                if defaults:
+                    pick = defaults[0]
+            if pick is None:
+                candidates = group if revision is None else [r for r in group if r.path.revision <= revision]
+                if not candidates:
+                    continue
+                pick = max(candidates, key=lambda r: r.path.revision)
+            chosen.append(pick)
+        chosen.sort(key=lambda r: (r.rel_path, r.pos))
+        return chosen
+
+    def _files(self, key: str, rows: Sequence[_Row], check_hash: bool) -> list[Path | None]:
+        """Absolute paths of the rows (None where the file is missing), checking the stored
+        size, and the stored md5 only when ``check_hash``."""
+        base = self.eid2path(key)
+        sizes = self._datasets["file_size"].to_numpy() if rows else None
+        hashes = self._datasets["hash"] if check_hash else None
+        out: list[Path | None] = []
+        for row in rows:
+            path = base / row.rel_path
+            try:
+                size = path.stat().st_size
+            except OSError:
+                out.append(None)
+                continue
+            stored = sizes[row.pos]
+            if stored is not None and stored is not pd.NA and not pd.isna(stored) and int(stored) != size:
+                self._warn_once(f"size:{path}", f"{path} is {size} bytes but the tables say {int(stored)}: the tables are stale (run `alflint index`)")
+            elif check_hash:
+                expected = hashes.iloc[row.pos]
+                if isinstance(expected, str) and expected:
+                    digest = hashlib.md5(path.read_bytes()).hexdigest()
+                    if digest != expected:
+                        self._warn_once(f"md5:{path}", f"md5 of {path} is {digest}, the tables say {expected}")
+            out.append(path)
+        return out
+
+    def _warn_once(self, key: str, message: str) -> None:
+        if key not in self._warned:
+            self._warned.add(key)
+            warnings.warn(message, ALFWarning, stacklevel=3)
+
+    def _validate(self, files: Sequence[Path]) -> None:
+        """Run alflint's object and content rules on exactly ``files`` before they are loaded.
+
+        INTEGRATION POINT (engine): ``alflint.engine.check_files(root, rel_paths) -> Report``
+        with rel_paths POSIX and relative to ``self.root``. Errors raise :class:`ALFInvalid`
+        carrying the report; warnings are issued once each as :class:`ALFWarning`. Until the
+        engine offers ``check_files``, a minimal built-in check runs instead: the first
+        dimensions of the ``.npy`` attributes of each object, read from their headers.
+        """
+        if not files:
+            return
+        try:
+            from .engine import check_files  # type: ignore[attr-defined]
+        except ImportError:
+            check_files = None
+        if check_files is None:
+            self._minimal_validate(files)
+            return
+        rels = []
+        for f in files:
+            try:
+                rels.append(Path(f).resolve().relative_to(self.root).as_posix())
+            except ValueError:
+                rels.append(Path(f).as_posix())
+        report = check_files(self.root, rels)
+        errors = list(getattr(report, "errors", []))
+        for issue in getattr(report, "warnings", []):
+            self._warn_once(f"issue:{issue.code}:{issue.path}:{issue.message}", f"{issue.path}: {issue.code} {issue.message}")
+        if errors:
+            reasons = [f"{i.path}: {i.code} {i.message}" for i in errors]
+            raise ALFInvalid(f"{len(errors)} error(s) in the files to load", reasons, report=report)
+
+    def _minimal_validate(self, files: Sequence[Path]) -> None:
+        groups: dict[tuple[str, str], list[tuple[str, tuple]]] = {}
+        for path in files:
+            if path.suffix != ".npy":
+                continue
+            parts = spec.try_parse_filename(path.name)
+            if parts is None:
+                continue
+            try:
+                shape = _npy_shape(path)
+            except (OSError, ValueError) as exc:
+                raise ALFInvalid(f"{path} is not a readable .npy file", [spec.Reason("extension", str(exc))]) from None
+            if shape is None:
+                continue
+            groups.setdefault((str(path.parent), parts.object), []).append((alfio.object_key(parts), shape))
+        for (folder, obj), shapes in groups.items():
+            dims = [s[0] for k, s in shapes if len(s) and not ("timestamps" in k and len(s) == 2 and s[1] == 2)]
+            if dims and not set(dims) <= {max(dims), 1}:
+                detail = ", ".join(f"{k} {s}" for k, s in shapes)
+                raise ALFInvalid(
+                    f"object {obj!r} in {folder} has attributes of different lengths",
+                    [spec.Reason("attribute", f"first dimensions differ: {detail}")],
+                )
+
+    def _load_rows(self, key: str, rows: list[_Row], what: str, *, check_hash: bool, validate: bool | None):
+        files = self._files(key, rows, check_hash)
+        present = [f for f in files if f is not None]
+        if not present:
+            raise ALFObjectNotFound(f"{what}: listed in the tables but not on disk under {self.eid2path(key)}")
+        if self.validate if validate is None else validate:
+            self._validate(present)
+        return present
+
+    def _object_rows(self, key, obj, collection, revision, parts) -> list[_Row]:
+        filename = {"object": obj, **{k: v for k, v in parts.items()}}
+        flt = _compile_filter(_freeze(filename), _freeze(collection), None)
+        rows = _filter_rows(self._rows(key), flt, _qc_code("FAIL"), False, False)
+        if not rows:
+            raise ALFObjectNotFound(f"object {obj!r} not found in session {key}" + (f" (collection {collection!r})" if collection is not None else ""))
+        objects = {r.path.parts.object for r in rows}
+        if len(objects) > 1:
+            raise ALFMultipleObjectsFound(f"{obj!r} matches several objects: {', '.join(sorted(objects))}; be more specific")
+        collections = {r.path.collection for r in rows}
+        if len(collections) > 1:
+            raise ALFMultipleCollectionsFound(
+                f"object {obj!r} is in several collections: {', '.join(repr(c) for c in sorted(collections))}; pass collection="
+            )
+        rows = self._resolve(rows, revision)
+        if not rows:
+            raise ALFObjectNotFound(f"object {obj!r} has no revision on or before {revision!r} in session {key}")
+        revisions = sorted({r.path.revision for r in rows})
+        if len(revisions) > 1:
+            self._warn_once(
+                f"revisions:{key}:{obj}:{collection}:{revision}",
+                f"object {obj!r} loads from several revisions: {', '.join(repr(r) for r in revisions)}",
+            )
+        return rows
+
+    def load_object(
+        self,
+        eid: Any,
+        obj: str,
+        collection: str | None = None,
+        revision: str | None = None,
+        *,
+        short_keys: bool = False,
+        check_hash: bool = False,
+        download_only: bool = False,
+        validate: bool | None = None,
+        allow_pickle: bool = False,
+        **parts: Any,
+    ):
+        """Load the files of object ``obj`` into an :class:`~alflint.io.AlfBunch`.
+
+        ``parts`` are ALF part filters (``attribute, namespace, timescale, extra,
+        extension``; globs, lists OR). ``collection`` is a glob; the object must be in one
+        collection. ``revision`` picks, per dataset, the last revision on or before it
+        (``None``: the default revision, else the latest). With ``download_only`` the list of
+        paths is returned. ``validate`` (default: the repository's setting) runs the rules
+        on the files first and raises :class:`ALFInvalid` on errors.
+        """
+        key = self.to_eid(eid)
+        rows = self._object_rows(key, obj, collection, revision, parts)
+        present = self._load_rows(key, rows, f"object {obj!r}", check_hash=check_hash, validate=validate)
+        if download_only:
+            return present
+        return alfio.load_object(present, short_keys=short_keys, allow_pickle=allow_pickle)
+
+    def _dataset_rows(self, key, dataset, collection, revision) -> list[_Row]:
+        if isinstance(dataset, str) and "/" in dataset:
+            if collection is not None or revision is not None:
+                raise ValueError("collection and revision must be None when the dataset is given as a relative path")
+            if "*" in dataset:
+                warnings.warn("wildcards in a relative dataset path match as globs", UserWarning, stacklevel=3)
+            path = _split(dataset)
+            flt = _compile_filter(path.filename, path.collection, path.revision)
+            rows = _filter_rows(self._rows(key), flt, _qc_code("FAIL"), False, False)
+        else:
+            if isinstance(dataset, str) and dataset.count(".") == 1:
+                dataset += ".*"
+            flt = _compile_filter(_freeze(dataset), _freeze(collection), None)
+            rows = _filter_rows(self._rows(key), flt, _qc_code("FAIL"), False, False)
+            if rows:
+                collections = {r.path.collection for r in rows}
+                if len(collections) > 1:
+                    raise ALFMultipleCollectionsFound(
+                        f"dataset {dataset!r} is in several collections: {', '.join(repr(c) for c in sorted(collections))}; pass collection="
+                    )
+                rows = self._resolve(rows, revision)
+        if not rows:
+            raise ALFObjectNotFound(f"dataset {dataset!r} not found in session {key}")
+        if len(rows) > 1:
+            raise ALFMultipleObjectsFound(f"dataset {dataset!r} matches several datasets: {', '.join(r.rel_path for r in rows)}")
+        return rows
+
+    def load_dataset(
+        self,
+        eid: Any,
+        dataset: str | dict,
+        collection: str | None = None,
+        revision: str | None = None,
+        *,
+        check_hash: bool = False,
+        download_only: bool = False,
+        validate: bool | None = None,
+        allow_pickle: bool = False,
+    ):
+        """Load one dataset: a filename (``object.attribute`` gets ``.*`` appended), a dict of
+        ALF parts, or a relative path (exact collection and revision). Returns the loaded
+        object (:func:`alflint.io.load_file`), or its path with ``download_only``."""
+        key = self.to_eid(eid)
+        rows = self._dataset_rows(key, dataset, collection, revision)
+        present = self._load_rows(key, rows, f"dataset {dataset!r}", check_hash=check_hash, validate=validate)
+        return present[0] if download_only else alfio.load_file(present[0], allow_pickle=allow_pickle)
+
+    def _record(self, key: str, row: _Row) -> dict[str, Any]:
+        ds = self._datasets
+        record = {"eid": key, "id": ds.index[row.pos][1]}
+        record.update({c: ds[c].iloc[row.pos] for c in ds.columns})
+        record["qc"] = QC_NAMES[row.qc]
+        record["revision"] = row.path.revision
+        return record
+
+    def load_datasets(
+        self,
+        eid: Any,
+        datasets: Sequence[str | dict],
+        collections: str | Sequence[str | None] | None = None,
+        revisions: str | Sequence[str | None] | None = None,
+        assert_present: bool = True,
+        *,
+        check_hash: bool = False,
+        download_only: bool = False,
+        validate: bool | None = None,
+        allow_pickle: bool = False,
+    ) -> tuple[list[Any], list[dict | None]]:
+        """Load several datasets; returns ``(data, records)`` aligned with ``datasets``.
+
+        When any entry is a relative path, every entry is an exact relative path.
+        ``collections``/``revisions`` are broadcast from a str or given per dataset. Missing
+        datasets raise :class:`ALFObjectNotFound` (or give ``None`` with ``assert_present=False``).
+        """
+        if isinstance(datasets, (str, dict)):
+            raise TypeError("datasets must be a list of names, dicts or relative paths")
+        datasets = list(datasets)
+        key = self.to_eid(eid)
+        if not datasets:
+            return [], []
+        kinds = {type(d) for d in datasets}
+        if len(kinds) > 1:
+            raise ValueError("datasets must be all strings or all dicts")
+        as_paths = any(isinstance(d, str) and "/" in d for d in datasets)
+        if as_paths and (collections is not None or revisions is not None):
+            raise ValueError("collections and revisions must be None when datasets are relative paths")
+
+        def broadcast(value, name):
+            if value is None or isinstance(value, str):
+                return [value] * len(datasets)
+            value = list(value)
+            if len(value) != len(datasets):
+                raise ValueError(f"{name} must be a str or one value per dataset ({len(datasets)})")
+            return value
+
+        colls, revs = broadcast(collections, "collections"), broadcast(revisions, "revisions")
+        data: list[Any] = []
+        records: list[dict | None] = []
+        missing = []
+        for dataset, coll, rev in zip(datasets, colls, revs):
+            try:
+                if as_paths:
+                    path = _split(dataset)
+                    flt = _compile_filter(path.filename, path.collection, path.revision)
+                    rows = _filter_rows(self._rows(key), flt, _qc_code("FAIL"), False, False)
+                    if not rows:
+                        raise ALFObjectNotFound(dataset)
+                else:
+                    rows = self._dataset_rows(key, dataset, coll, rev)
+                files = self._files(key, rows, check_hash)
+                if files[0] is None:
+                    raise ALFObjectNotFound(dataset)
+            except ALFObjectNotFound:
+                missing.append(dataset if isinstance(dataset, str) else repr(dataset))
+                data.append(None)
+                records.append(None)
+                continue
+            if (self.validate if validate is None else validate):
+                self._validate(files)
+            data.append(files[0] if download_only else alfio.load_file(files[0], allow_pickle=allow_pickle))
+            records.append(self._record(key, rows[0]))
+        if missing:
+            message = f"not found in session {key} (tables or disk): {', '.join(missing)}"
+            if assert_present:
+                raise ALFObjectNotFound(message)
+            warnings.warn(message, ALFWarning, stacklevel=2)
+        return data, records
+
+    def load_collection(
+        self,
+        eid: Any,
+        collection: str,
+        object: str | None = None,
+        revision: str | None = None,
+        *,
+        short_keys: bool = False,
+        check_hash: bool = False,
+        download_only: bool = False,
+        validate: bool | None = None,
+        allow_pickle: bool = False,
+        **parts: Any,
+    ):
+        """Load every object of ``collection`` (a glob; ``''`` for the session folder) into a
+        dict ``{object: AlfBunch}``; ``object`` and ALF ``parts`` filter; ``revision`` as in
+        :meth:`load_object`. With ``download_only`` the list of paths is returned."""
+        key = self.to_eid(eid)
+        filename = {"object": object, **parts} if object is not None else dict(parts)
+        flt = _compile_filter(_freeze(filename), _freeze(collection), None)
+        rows = _filter_rows(self._rows(key), flt, _qc_code("FAIL"), False, False)
+        if not rows:
+            raise ALFObjectNotFound(f"collection {collection!r} not found in session {key}" + (f" for object {object!r}" if object else ""))
+        rows = self._resolve(rows, revision)
+        if not rows:
+            raise ALFObjectNotFound(f"collection {collection!r} has no revision on or before {revision!r} in session {key}")
+        by_object: dict[str, list[_Row]] = {}
+        for row in rows:
+            by_object.setdefault(row.path.parts.object, []).append(row)
+        for name, group in by_object.items():
+            colls = {r.path.collection for r in group}
+            if len(colls) > 1:
+                raise ALFMultipleCollectionsFound(f"object {name!r} is in several collections matching {collection!r}: {', '.join(sorted(colls))}")
+        present = self._load_rows(key, rows, f"collection {collection!r}", check_hash=check_hash, validate=validate)
+        if download_only:
+            return present
+        by_path = {str(p): p for p in present}
+        out = alfio.AlfBunch()
+        base = self.eid2path(key)
+        for name, group in sorted(by_object.items()):
+            files = [by_path[str(base / r.rel_path)] for r in group if str(base / r.rel_path) in by_path]
+            if files:
+                out[name] = alfio.load_object(files, short_keys=short_keys, allow_pickle=allow_pickle)
+        return out
+
+    # ---- search ----------------------------------------------------------------------------
+
+    _SEARCH_TERMS = ("datasets", "date_range", "laboratory", "number", "projects", "subject", "task_protocol", "dataset_qc_lte")
+    _SEARCH_ALIASES = {"dataset": "datasets", "lab": "laboratory", "date": "date_range", "qc": "dataset_qc_lte"}
+
+    def _search_term(self, key: str) -> str:
+        low = key.lower()
+        if low in self._SEARCH_TERMS:
+            return low
+        if low in self._SEARCH_ALIASES:
+            return self._SEARCH_ALIASES[low]
+        matches = [t for t in self._SEARCH_TERMS if t.startswith(low)]
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise ValueError(f"ambiguous search term {key!r}: {', '.join(matches)}")
+        raise ValueError(f"unknown search term {key!r}; terms are {', '.join(self._SEARCH_TERMS)}")
+
+    def search(self, details: bool = False, **kwargs: Any):
+        """Session ids matching all the given terms, newest first (date, subject, number).
+
+        Terms (case-insensitive, unique prefixes accepted; ``lab``, ``date`` and ``dataset``
+        are aliases): ``subject``, ``laboratory``, ``task_protocol``, ``projects`` (regex
+        search, a list is OR); ``date_range`` (a date, or ``[start, end]`` inclusive, ``None``
+        open); ``number``; ``datasets`` (every name must fullmatch, as a regex, the basename
+        of an existing dataset with QC at most ``dataset_qc_lte``, default FAIL);
+        ``dataset_qc_lte`` alone keeps sessions with at least one such dataset. With
+        ``details``, returns ``(eids, records)``.
+        """
+        terms = {self._search_term(k): v for k, v in kwargs.items() if v is not None}
+        sessions = self._sessions
+        mask = np.ones(len(sessions), dtype=bool)
+        columns = {"subject": "subject", "laboratory": "lab", "task_protocol": "task_protocol", "projects": "projects"}
+        for term, column in columns.items():
+            if term in terms:
+                pattern = "|".join(_as_list(terms[term]))
+                regex = re.compile(pattern)
+                values = sessions[column].fillna("").astype(str)
+                mask &= np.fromiter((regex.search(v) is not None for v in values), dtype=bool, count=len(values))
+        if "date_range" in terms:
+            start, end = _date_range(terms["date_range"])
+            dates = np.array([_iso(d) for d in sessions["date"]], dtype=object)
+            if start is not None:
+                mask &= dates >= start
+            if end is not None:
+                mask &= dates <= end
+        if "number" in terms:
+            numbers = {int(n) for n in _as_list(terms["number"])} if not isinstance(terms["number"], (int, np.integer)) else {int(terms["number"])}
+            mask &= sessions["number"].astype(int).isin(numbers).to_numpy()
+        if "datasets" in terms or "dataset_qc_lte" in terms:
+            allowed = self._sessions_with(terms.get("datasets"), terms.get("dataset_qc_lte", "FAIL"))
+            mask &= sessions.index.isin(list(allowed))
+        found = sessions[mask]
+        order = sorted(
+            zip(found.index, (_iso(d) for d in found["date"]), found["subject"], found["number"].astype(int)),
+            key=lambda t: (t[1], t[2], t[3], t[0]),
+            reverse=True,
+        )
+        eids = [t[0] for t in order]
+        if not details:
+            return eids
+        records = []
+        for eid in eids:
+            rec = sessions.loc[eid]
+            records.append({c: rec[c] for c in sessions.columns})
+        return eids, records
+
+    def _sessions_with(self, names: Any, qc: Any) -> set[str]:
+        ds = self._datasets
+        keep = (self._qc <= _qc_code(qc)) & ds["exists"].fillna(False).to_numpy(dtype=bool)
+        eids = ds.index.get_level_values(0).to_numpy()
+        if names is None:
+            return set(pd.unique(eids[keep]))
+        rel = self._rel_paths
+        result: set[str] | None = None
+        unique_rels = pd.unique(rel[keep])
+        for name in _as_list(names):
+            regex = re.compile(name)
+            matched = {r for r in unique_rels if isinstance(r, str) and regex.fullmatch(r.rsplit("/", 1)[-1])}
+            hit = keep & pd.Series(rel).isin(matched).to_numpy()
+            have = set(pd.unique(eids[hit]))
+            result = have if result is None else result & have
+        return result or set()
+
+
+def _date_range(value: Any) -> tuple[str | None, str | None]:
+    if isinstance(value, (str, datetime.date, pd.Timestamp)):
+        day = _iso(value)
+        return day, day
+    values = list(value)
+    if len(values) == 1:
+        return _iso(values[0]), None
+    if len(values) == 2:
+        return (None if values[0] is None else _iso(values[0]), None if values[1] is None else _iso(values[1]))
+    raise ValueError("date_range takes a date or a list of one or two dates")
+
+
+def _npy_shape(path: Path) -> tuple | None:
+    """The shape in an ``.npy`` header, or None for an empty (placeholder) file."""
+    if path.stat().st_size == 0:
+        return None
+    with path.open("rb") as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, _ = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, _, _ = np.lib.format.read_array_header_2_0(fh)
+    return tuple(shape)
+
+
+def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> Repository:
+    """Open the ALF repository at ``root`` for listing and loading.
+
+    Uses ``sessions.pqt``/``datasets.pqt`` at ``root`` (alflint's or ONE's) unless ``scan``
+    is True or they are absent, in which case the tree is indexed in memory. When the tables
+    look older than the tree (a folder below a session changed after they were written), an
+    :class:`ALFWarning` says so once. ``validate`` is the default of the loads' ``validate``.
+    """
+    root_path = Path(root).resolve()
+    if not root_path.is_dir():
+        raise ALFObjectNotFound(f"{root} is not a folder")
+    tables = [root_path / name for name in _TABLE_FILES]
+    if not scan and all(t.is_file() for t in tables):
+        sessions, datasets = _read_tables(root_path)
+        repo = Repository(root_path, sessions, datasets, validate=validate, source="tables")
+        written = min(t.stat().st_mtime for t in tables)
+        session_dirs = [repo.eid2path(e) for e in repo._session_records]
+        if _newest_folder_mtime(root_path, session_dirs) > written:
+            warnings.warn(
+                f"the cache tables in {root_path} are older than the data (files were added or removed "
+                "since they were written); run `alflint index` to refresh them",
+                ALFWarning,
+                stacklevel=2,
+            )
+        return repo
+    sessions, datasets = _tables_from_scan(root_path)
+    return Repository(root_path, sessions, datasets, validate=validate, source="scan")
