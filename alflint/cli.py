@@ -192,6 +192,13 @@ def _in_pre_commit() -> bool:
     return os.environ.get("PRE_COMMIT") == "1"
 
 
+def _jobs(requested: int | None) -> int:
+    """--jobs: default all cores, but 1 inside pre-commit (it runs hooks in parallel itself)."""
+    if requested is not None:
+        return max(1, requested)
+    return 1 if _in_pre_commit() else (os.cpu_count() or 1)
+
+
 def _render(report, args, catalogue) -> str:
     from .reporters import FORMATS, render, use_color
 
@@ -246,7 +253,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 sys.stderr.write(f"alflint: error: no such file or folder: {p}\n")
                 return EXIT_USAGE
         engine = Engine.create(paths[0], config=args.config, select=args.select, extend_select=args.extend_select, ignore=args.ignore, content=False if args.no_content else None)
-        report = engine.check(paths)
+        report = engine.check(paths, jobs=_jobs(args.jobs), progress=not args.quiet)
         catalogue = engine.rules
     if args.quiet and args.format == "text" and not report.issues:
         text = ""

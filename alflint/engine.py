@@ -108,48 +108,50 @@ class Engine:
 
     # -- running ------------------------------------------------------------------------------
 
-    def check(self, paths: str | os.PathLike | Sequence[str | os.PathLike] = ".") -> Report:
+    def check(self, paths: str | os.PathLike | Sequence[str | os.PathLike] = ".", *, jobs: int = 1, progress: bool = False) -> Report:
         """Check files or folders with this engine (see :func:`check`)."""
-        return _check(self, paths)
+        return _check(self, paths, jobs=jobs, progress=progress)
 
-    def check_tree(self, root: str | os.PathLike) -> tuple[Report, Collection]:
+    def check_tree(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False) -> tuple[Report, Collection]:
         """Check a whole folder and also return what was collected (for indexing)."""
         collections: list[Collection] = []
-        report = _check(self, [root], collections)
+        report = _check(self, [root], collections, jobs=jobs, progress=progress)
         return report, collections[0]
 
-    def run(self, collection: Collection, *, keep: Callable[[Issue], bool] | None = None) -> list[Issue]:
-        """Run every active rule over ``collection``; returns issues (unsorted) and crashes."""
-        from .facts import facts_reader
+    def run(self, collection: Collection, *, jobs: int = 1, progress: Callable[[int], None] | None = None) -> list[Issue]:
+        """Run every active rule over ``collection``; returns the issues (unsorted).
 
-        by_rel = {d.rel: d for d in collection.datasets}
-        facts = facts_reader()
-        issues: list[Issue] = []
-        crashes = 0
-        by_scope: dict[str, list[tuple[Rule, RuleContext]]] = {s: [] for s in ("path", "object", "session", "repository")}
-        for r in self.active:
-            by_scope[r.scope].append((r, RuleContext(r, self.options_for(r), collection, self.config, facts)))
-        targets: dict[str, Iterable[Any]] = {
-            "path": collection.datasets,
-            "object": collection.objects,
-            "session": collection.sessions,
-            "repository": (collection,),
-        }
-        for scope, active in by_scope.items():
-            if not active:
-                continue
-            for target in targets[scope]:
-                for r, ctx in active:
-                    try:
-                        for found in r.check(target, ctx) or ():
-                            issues.append(self._issue(r, target, found, by_rel))
-                    except Exception as exc:  # a broken rule must not abort the run
-                        crashes += 1
-                        issues.append(_internal("ALF900", _target_path(target), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
-        if keep is not None:
-            issues = [i for i in issues if keep(i)]
-        self.crashes = crashes
-        return issues
+        Sessions are independent units (their files, objects and the session itself), so with
+        ``jobs > 1`` they are checked in forked worker processes; files outside sessions and
+        repository rules run here. Crashed rules are counted in ``self.crashes``.
+        """
+        runner = _Runner(self, collection)
+        sessions = collection.sessions
+        if jobs > 1 and len(sessions) > 1 and len(collection.datasets) >= PARALLEL_MIN_FILES and _can_fork():
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            global _FORKED
+            chunks = [list(range(i, len(sessions), jobs * 4)) for i in range(min(jobs * 4, len(sessions)))]
+            _FORKED = (runner, chunks)
+            try:
+                with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                    for found, crashed, done in pool.map(_run_chunk, range(len(chunks))):
+                        runner.issues += found
+                        runner.crashes += crashed
+                        if progress is not None:
+                            progress(done)
+            finally:
+                _FORKED = None
+        else:
+            for session in sessions:
+                runner.session(session)
+                if progress is not None:
+                    progress(1)
+        runner.apply("path", [d for d in collection.datasets if d.session is None])
+        runner.apply("repository", [collection])
+        self.crashes = runner.crashes
+        return runner.issues
 
     def _issue(self, r: Rule, target: Any, found: Any, by_rel: dict[str, Dataset]) -> Issue:
         if isinstance(found, Finding):
@@ -159,6 +161,65 @@ class Engine:
         where = by_rel.get(path, target)
         session, collection_name, revision = _location(where)
         return Issue(r.code, r.name, severity or self.decider.severity_of(r), path, message, session, collection_name, revision)
+
+
+#: Below this many files a check stays in one process (forking costs more than it saves).
+PARALLEL_MIN_FILES = 2000
+_FORKED: Any = None
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _run_chunk(index: int) -> tuple[list[Issue], int, int]:
+    """Worker side of a parallel run: check one chunk of sessions (state inherited by fork)."""
+    runner, chunks = _FORKED
+    runner.issues, runner.crashes = [], 0
+    for i in chunks[index]:
+        runner.session(runner.sessions[i])
+    return runner.issues, runner.crashes, len(chunks[index])
+
+
+class _Runner:
+    """Applies the active rules of each scope to targets, turning findings and crashes into issues."""
+
+    def __init__(self, engine: "Engine", collection: Collection):
+        from .facts import facts_reader
+
+        facts = facts_reader()
+        self.engine = engine
+        self.sessions = collection.sessions
+        self.by_rel = {d.rel: d for d in collection.datasets}
+        self.by_scope: dict[str, list[tuple[Rule, RuleContext]]] = {s: [] for s in ("path", "object", "session", "repository")}
+        for r in engine.active:
+            self.by_scope[r.scope].append((r, RuleContext(r, engine.options_for(r), collection, engine.config, facts)))
+        self.objects: dict[int, list[AlfObject]] = {}
+        for obj in collection.objects:
+            self.objects.setdefault(id(obj.session), []).append(obj)
+        self.issues: list[Issue] = []
+        self.crashes = 0
+
+    def session(self, session: Session) -> None:
+        self.apply("path", session.datasets)
+        self.apply("object", self.objects.get(id(session), ()))
+        self.apply("session", (session,))
+
+    def apply(self, scope: str, targets: Iterable[Any]) -> None:
+        active = self.by_scope[scope]
+        if not active:
+            return
+        make = self.engine._issue
+        for target in targets:
+            for r, ctx in active:
+                try:
+                    for found in r.check(target, ctx) or ():
+                        self.issues.append(make(r, target, found, self.by_rel))
+                except Exception as exc:  # a broken rule must not abort the run
+                    self.crashes += 1
+                    self.issues.append(_internal("ALF900", _target_path(target), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
 
 
 def _target_path(target: Any) -> str:
@@ -233,6 +294,7 @@ def check(
     ignore: Sequence[str] | None = None,
     severity: dict[str, str] | None = None,
     content: bool | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Check files or folders and return a :class:`Report`.
 
@@ -242,7 +304,7 @@ def check(
     """
     abs_paths = _absolute(paths)
     engine = Engine.create(abs_paths[0], config=config, select=select, extend_select=extend_select, ignore=ignore, severity=severity, content=content)
-    return engine.check(abs_paths)
+    return engine.check(abs_paths, jobs=jobs)
 
 
 def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[str]:
@@ -255,7 +317,7 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
     return abs_paths
 
 
-def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None) -> Report:
+def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
     report = Report(root=_report_root(abs_paths))
@@ -266,7 +328,16 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
         collection = collect(walk(folder, _exclusion(folder, engine.config)))
         if collections is not None:
             collections.append(collection)
-        issues = engine.run(collection)
+        bar = None
+        if progress:
+            from .progress import progress_bar
+
+            bar = progress_bar(len(collection.sessions))
+        try:
+            issues = engine.run(collection, jobs=jobs, progress=bar)
+        finally:
+            if bar is not None:
+                bar.close()
         report.internal_errors += engine.crashes
         prefix = os.path.relpath(folder, report.root).replace(os.sep, "/")
         prefix = "" if prefix == "." else prefix + "/"

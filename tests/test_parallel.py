@@ -1,0 +1,32 @@
+"""--jobs: a parallel check finds the same issues, in the same order, as a serial one."""
+
+from __future__ import annotations
+
+import alflint
+from alflint.engine import PARALLEL_MIN_FILES, Engine
+
+
+def make_tree(root, sessions=60, files=40):
+    for s in range(sessions):
+        folder = root / f"subj{s % 7}" / f"2021-01-{1 + s // 7:02d}" / f"{s % 3 + 1:03d}" / "alf"
+        folder.mkdir(parents=True, exist_ok=True)
+        for f in range(files):
+            name = f"obj{f % 5}.attr{f}.npy" if f % 9 else f"bad-name{f}.attr.npy"
+            (folder / name).write_bytes(b"x")
+    (root / "stray.file.npy").write_bytes(b"x")
+
+
+def test_parallel_run_equals_serial_run(tmp_path):
+    make_tree(tmp_path)
+    engine = Engine.create(tmp_path)
+    serial = engine.check(tmp_path, jobs=1)
+    parallel = engine.check(tmp_path, jobs=2)
+    assert serial.files_checked >= PARALLEL_MIN_FILES  # really took the parallel path
+    assert serial.issues, "the tree has defects the built-in rules report"
+    assert parallel.issues == serial.issues
+    assert parallel.sessions == serial.sessions
+
+
+def test_check_api_accepts_jobs(tmp_path):
+    make_tree(tmp_path, sessions=3, files=10)
+    assert alflint.check(tmp_path, jobs=2).issues == alflint.check(tmp_path).issues
