@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from alflint.plugin import hookimpl
 
-_MODULES = ("filenames", "folders", "sessions", "objects", "content", "packs")
+_MODULES = ("filenames", "folders", "sessions", "objects", "content", "lengths", "relations", "packs")
 
 
 @hookimpl
