@@ -88,7 +88,7 @@ def _iter_chunks(path, facts: ContentFacts, dtype, column: int | None, chunk: in
         if facts.fortran_order:
             start, count = column * n, n
         else:
-            start, stride = column, k
+            start, count, stride = column, n, k
     if count == 0:
         return
     per_read = max(1, chunk // stride) * stride
@@ -105,13 +105,7 @@ def _iter_chunks(path, facts: ContentFacts, dtype, column: int | None, chunk: in
                     raise ContentError("the file changed or is truncated while reading its values", path)
                 arr = np.frombuffer(buf, dtype=dtype, count=want)
                 yield arr[::stride] if stride > 1 else arr
-                left -= want
-                if stride > 1 and left > 0:
-                    # the next read starts at the same column of the next row
-                    pad = (-want) % stride
-                    if pad:
-                        f.seek(pad * itemsize, os.SEEK_CUR)
-                        left -= pad
+                left -= want  # want is a whole number of rows but for the last read
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
 
@@ -255,7 +249,7 @@ def check_order(path: str | os.PathLike, column: int = 0, *, chunk: int = DEFAUL
                 pos = int(down[0]) + 1
                 pos = pos if idx is None else int(idx[pos])
                 return OrderCheck(offset + pos, first_nan, _length(shape))
-            last = arr[-1].copy()
+            last = arr[-1]  # a numpy scalar: a copy, safe from the reused buffer
         offset += n
     return OrderCheck(None, first_nan, _length(shape))
 
