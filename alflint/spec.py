@@ -140,6 +140,8 @@ DELIBERATE_DIFFERENCES: dict[str, str] = {
     "collection-segments": "Collection folders may not be empty (`alf//x`), `.`, `..` or hidden (`.git`); ONE's collection pattern accepts them.",
     "partial-folder": "Session folders must match as whole folders: ONE's search reads `my-lab` as lab `lab` and `sub j` as subject `j`; alflint reports the illegal character.",
     "calendar-date": "The date must exist in the calendar; ONE's pattern accepts `2021-02-30` (and its cache builder then crashes).",
+    "lenient-folders": "The folders below the session in a full path are parsed as a relative path is (`alf/#rev#/sub/`, `##`, `a b` are reported); ONE's `full_path_parts` searches them leniently and drops what does not parse (`001/##/x.y.z` gives no revision, `alf/#a#/#b#/` revision `a`), although its `rel_path_parts` rejects them.",
+    "unnormalised-path": "An empty folder (`//`) or `.` inside a session or full path is reported; ONE's `full_path_parts` collapses them through `pathlib` (`lab//Subjects/s/...` gives lab `lab`, `001/./alf` collection `alf`) while its `is_session_path` and `rel_path_parts` do not.",
     "folder-path": "`parse_path` accepts a path to a collection folder (`subj/2021-01-01/001/alf/probe00`), which ONE's `full_path_parts` rejects.",
 }
 
@@ -503,7 +505,9 @@ def _session_reasons(folders: Sequence[str], at: int) -> list[Reason]:
     if len(number) > 3:
         reasons.append(Reason("number", f"number {number!r} has more than 3 digits"))
     lab = _lab(folders, at)
-    if lab is not None:
+    if lab == "":
+        reasons.append(Reason("lab", "empty lab folder ('//' before Subjects)"))
+    elif lab is not None:
         reasons += _char_reasons(lab, "lab", _LAB, "letters, digits and '_'")
     return reasons
 
@@ -515,10 +519,13 @@ _DIGIT_CHAR = re.compile(r"[0-9]", _A)
 def _lab(folders: Sequence[str], at: int) -> str | None:
     """The lab folder of the session whose date is ``folders[at]``, if ``lab/Subjects/`` precedes it.
 
-    An empty lab (``/Subjects/subject/...``, the root of an absolute path) is no lab, as in ONE.
+    ``/Subjects/subject/...`` (``Subjects`` at the root of an absolute path) has no lab, as in
+    ONE; an empty folder before ``Subjects`` elsewhere (``lab//Subjects``) is returned as ``''``.
     """
-    if at >= 3 and folders[at - 2] == "Subjects" and folders[at - 3]:
-        return folders[at - 3]
+    if at >= 3 and folders[at - 2] == "Subjects":
+        lab = folders[at - 3]
+        if lab or any(folders[: at - 3]):
+            return lab
     return None
 
 
@@ -531,7 +538,7 @@ def _find_session(folders: Sequence[str]) -> int | None:
 
 
 def _session_parts(folders: Sequence[str], at: int) -> AlfParts:
-    return AlfParts(lab=_lab(folders, at), subject=folders[at - 1], date=folders[at], number=folders[at + 1])
+    return AlfParts(lab=_lab(folders, at) or None, subject=folders[at - 1], date=folders[at], number=folders[at + 1])
 
 
 def session_path_reasons(path: str | os.PathLike) -> list[Reason]:

@@ -430,7 +430,8 @@ VALID_SESSION_PATHS = {
     "/data/root/lab_1/Subjects/s/2021-01-01/001/": ("lab_1", "s", "2021-01-01", "001"),
     "/mnt/s/2021-01-01/001": (None, "s", "2021-01-01", "001"),
     "Subjects/s/2021-01-01/001": (None, "s", "2021-01-01", "001"),  # 'Subjects' is the subject's parent only
-    "/Subjects/s/2021-01-01/001": (None, "s", "2021-01-01", "001"),  # empty lab: no lab, as in ONE
+    "/Subjects/s/2021-01-01/001": (None, "s", "2021-01-01", "001"),  # Subjects at the root: no lab, as in ONE
+    "//Subjects/s/2021-01-01/001": (None, "s", "2021-01-01", "001"),
     "lab/subjects/s/2021-01-01/001": (None, "s", "2021-01-01", "001"),  # 'Subjects' is case-sensitive
     "a/2021-01-01/001/b/2021-01-02/002": (None, "b", "2021-01-02", "002"),  # the session the path ends in
 }
@@ -464,6 +465,7 @@ INVALID_SESSION_PATHS = {
     "sub j/2021-01-01/001": ("subject", "space in subject 'sub j'"),
     "süb/2021-01-01/001": ("subject", "non-ASCII"),
     "x//2021-01-01/001": ("subject", "empty subject folder"),
+    "lab//Subjects/s/2021-01-01/001": ("lab", "empty lab folder ('//' before Subjects)"),
     "my-lab/Subjects/subj/2021-01-01/001": ("lab", "illegal character '-' in lab 'my-lab'"),
     "my.lab/Subjects/subj/2021-01-01/001": ("lab", "illegal character '.' in lab"),
     "2021-01-01/001": ("session", "does not end in subject/date/number"),
@@ -588,6 +590,11 @@ DIFFERENCE_EXAMPLES = {
     "partial-folder": [(spec.session_path_reasons, "my-lab/Subjects/s/2021-01-01/001"),
                        (spec.session_path_reasons, "sub j/2021-01-01/001")],
     "calendar-date": [(spec.session_path_reasons, "s/2021-02-30/001")],
+    "lenient-folders": [(spec.path_reasons, "s/2021-01-01/001/##/o.a.b"), (spec.path_reasons, "s/2021-01-01/001/a b/o.a.b"),
+                        (spec.path_reasons, "s/2021-01-01/001/alf/#a#/#b#/o.a.b")],
+    "unnormalised-path": [(spec.path_reasons, "lab//Subjects/s/2021-01-01/001/o.a.b"),
+                          (spec.session_path_reasons, "lab//Subjects/s/2021-01-01/001"),
+                          (spec.path_reasons, "s/2021-01-01/001/./alf/o.a.b")],
 }
 
 
