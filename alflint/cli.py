@@ -157,7 +157,7 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
         print(json.dumps(rows, indent=2))
         return EXIT_OK
-    width = max((len(r["name"]) for r in rows), default=10)
+    width = max([len(r["name"]) for r in rows] + [len(name) for name, _ in INTERNAL_CODES.values()])
     for r in rows:
         flags = "" if r["enabled"] else "  (opt-in)"
         print(f"{r['code']}  {r['name']:<{width}}  {r['severity']:<7}  {r['scope']:<10}  {r['summary']}{flags}")
@@ -199,14 +199,31 @@ def _jobs(requested: int | None) -> int:
     return 1 if _in_pre_commit() else (os.cpu_count() or 1)
 
 
-def _render(report, args, catalogue) -> str:
+def _plugin_reporters(engine) -> dict:
+    """Output formats contributed by plugins through the ``alflint_reporters`` hook."""
+    found: dict = {}
+    if engine is not None and engine.plugins is not None:
+        for contributed in engine.plugins.hook.alflint_reporters():
+            found.update(contributed or {})
+    return found
+
+
+def _formats(engine) -> list[str]:
+    from .reporters import FORMATS
+
+    return list(FORMATS) + sorted(set(_plugin_reporters(engine)) - set(FORMATS))
+
+
+def _render(report, args, engine) -> str:
     from .reporters import FORMATS, render, use_color
 
-    if args.format not in FORMATS:
-        raise _UsageError(f"unknown format {args.format!r} (choose from {', '.join(FORMATS)})")
-    to_terminal = not getattr(args, "output_file", None)
-    color = to_terminal and args.format == "text" and use_color(sys.stdout)
-    return render(report, args.format, rules=catalogue, color=color, statistics=getattr(args, "statistics", False))
+    catalogue = engine.rules if engine is not None else None
+    color = not getattr(args, "output_file", None) and args.format == "text" and use_color(sys.stdout)
+    statistics = getattr(args, "statistics", False)
+    if args.format in FORMATS:
+        return render(report, args.format, rules=catalogue, color=color, statistics=statistics)
+    plugin_render = _plugin_reporters(engine)[args.format]
+    return plugin_render(report, rules=catalogue, color=color, statistics=statistics, cwd=os.getcwd())
 
 
 class _UsageError(Exception):
@@ -230,39 +247,34 @@ def _emit(text: str, output_file: str | None) -> None:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from .reporters import FORMATS
+    from .engine import Engine
 
-    if args.format not in FORMATS:
-        sys.stderr.write(f"alflint: error: unknown format {args.format!r} (choose from {', '.join(FORMATS)})\n")
+    paths = args.paths or ["."]
+    for p in paths:
+        if not os.path.lexists(p):
+            sys.stderr.write(f"alflint: error: no such file or folder: {p}\n")
+            return EXIT_USAGE
+    engine = Engine.create(paths[0], config=args.config, select=args.select, extend_select=args.extend_select, ignore=args.ignore, content=False if args.no_content else None)
+    if args.format not in _formats(engine):
+        sys.stderr.write(f"alflint: error: unknown format {args.format!r} (choose from {', '.join(_formats(engine))})\n")
         return EXIT_USAGE
     if args.load:
-        from .reporters import load_report
+        from .reporters import ReportLoadError, load_report
 
         try:
             report = load_report(args.load)
-        except (OSError, ValueError) as exc:
+        except (OSError, ReportLoadError, ValueError) as exc:
             sys.stderr.write(f"alflint: error: cannot load report {args.load}: {exc}\n")
             return EXIT_USAGE
-        catalogue = _rule_catalogue(args.config).rules
     else:
-        from .engine import Engine
-
-        paths = args.paths or ["."]
-        for p in paths:
-            if not os.path.lexists(p):
-                sys.stderr.write(f"alflint: error: no such file or folder: {p}\n")
-                return EXIT_USAGE
-        engine = Engine.create(paths[0], config=args.config, select=args.select, extend_select=args.extend_select, ignore=args.ignore, content=False if args.no_content else None)
         report = engine.check(paths, jobs=_jobs(args.jobs), progress=not args.quiet)
-        catalogue = engine.rules
-    if args.quiet and args.format == "text" and not report.issues:
-        text = ""
-    else:
-        text = _render(report, args, catalogue)
+    if args.quiet and args.format == "text":
+        args.format = "concise"  # --quiet: the issues only, one per line, no summary
+    text = _render(report, args, engine)
     _emit(text, args.output_file)
     status = EXIT_OK if args.exit_zero and not report.internal_errors else _exit_status(report, args.strict)
     if args.index and status == EXIT_OK and not args.load:
-        return _index(args.paths[0] if args.paths else ".", args)
+        return _index(paths[0], args)
     return status
 
 

@@ -1,0 +1,175 @@
+"""The command line: exit statuses, options, one-line usage errors, describe/rules/explain."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alflint.cli import main
+
+ALFLINT = str(Path(sys.executable).with_name("alflint"))
+
+
+def run(*args: str, cwd=None, env=None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
+    return subprocess.run([ALFLINT, *args], capture_output=True, text=True, cwd=cwd, env=full_env)
+
+
+@pytest.fixture
+def tree(tmp_path):
+    """One session with one invalid name (error) and one valid dataset."""
+    alf = tmp_path / "repo" / "subj" / "2021-01-01" / "001" / "alf"
+    alf.mkdir(parents=True)
+    (alf / "spikes.times.npy").write_bytes(b"\x93NUMPY")
+    (alf / "spi-kes.times.npy").write_bytes(b"x")
+    return tmp_path / "repo"
+
+
+@pytest.fixture
+def clean_tree(tmp_path):
+    alf = tmp_path / "clean" / "subj" / "2021-01-01" / "001" / "alf"
+    alf.mkdir(parents=True)
+    return tmp_path / "clean"
+
+
+def test_errors_exit_1_and_clean_exits_0(tree, clean_tree, capsys):
+    assert main(["check", str(tree), "--select", "ALF101"]) == 1
+    out = capsys.readouterr().out
+    assert "ALF101 [error]" in out and "spi-kes.times.npy" in out
+    assert main(["check", str(clean_tree)]) == 0
+
+
+def test_exit_zero_and_strict(tree, capsys):
+    assert main(["check", str(tree), "--select", "ALF101", "--exit-zero"]) == 0
+    capsys.readouterr()
+
+
+def test_strict_fails_on_warnings(tmp_path, capsys):
+    alf = tmp_path / "subj" / "2021-01-01" / "001"
+    alf.mkdir(parents=True)
+    (alf / "notes").write_text("free text")  # not a dataset: a warning at most
+    status = main(["check", str(tmp_path), "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    if report["summary"]["warnings"] and not report["summary"]["errors"]:
+        assert status == 0
+        assert main(["check", str(tmp_path), "--strict"]) == 1
+    else:  # pragma: no cover - depends on the catalogue classifying the file
+        pytest.skip("no warning-only case in the current catalogue")
+
+
+def test_missing_path_is_one_line_and_exit_2(tmp_path):
+    result = run("check", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "no such file or folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_option_is_one_line_and_exit_2():
+    result = run("check", "--bogus")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0
+    assert "unrecognized arguments: --bogus" in result.stderr
+
+
+def test_bad_configuration_is_one_line_naming_key_and_file(tree):
+    (tree / "alflint.toml").write_text('selct = ["ALF1"]\n')
+    result = run("check", str(tree))
+    assert result.returncode == 2
+    line = result.stderr.strip()
+    assert line.count("\n") == 0
+    assert "selct" in line and "alflint.toml" in line and "select" in line
+
+
+def test_unknown_format_exit_2(tree):
+    result = run("check", str(tree), "--format", "xml")
+    assert result.returncode == 2
+    assert "unknown format 'xml'" in result.stderr
+
+
+def test_output_file_and_load_round_trip(tree, tmp_path, capsys):
+    saved = tmp_path / "report.json"
+    assert main(["check", str(tree), "--select", "ALF101", "--format", "json", "--output-file", str(saved)]) == 1
+    assert capsys.readouterr().out == ""
+    document = json.loads(saved.read_text())
+    assert [i["code"] for i in document["issues"]] == ["ALF101"]
+    assert main(["check", "--load", str(saved), "--format", "json", "--output-file", str(tmp_path / "again.json")]) == 1
+    assert json.loads((tmp_path / "again.json").read_text()) == document
+    assert main(["check", "--load", str(saved), "--format", "concise"]) == 1
+    assert "ALF101:error:" in capsys.readouterr().out
+
+
+def test_load_of_a_non_report_is_a_usage_error(tmp_path):
+    bogus = tmp_path / "bogus.json"
+    bogus.write_text('{"hello": 1}')
+    result = run("check", "--load", str(bogus))
+    assert result.returncode == 2
+    assert "cannot load report" in result.stderr
+
+
+def test_statistics_counts_per_code(tree, capsys):
+    main(["check", str(tree), "--select", "ALF101", "--statistics"])
+    out = capsys.readouterr().out
+    assert any(line.split()[:2] == ["1", "ALF101"] for line in out.splitlines())
+
+
+def test_quiet_prints_only_issues(tree, clean_tree, capsys):
+    main(["check", str(tree), "--select", "ALF101", "--quiet"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and ":ALF101:error:" in lines[0]
+    main(["check", str(clean_tree), "--quiet"])
+    assert capsys.readouterr().out == ""
+
+
+def test_select_and_ignore_from_the_command_line(tree, capsys):
+    assert main(["check", str(tree), "--select", "ALF101", "--ignore", "ALF101"]) == 0
+    capsys.readouterr()
+
+
+def test_unknown_rule_name_in_select_is_a_usage_error(tree):
+    result = run("check", str(tree), "--select", "no-such-rule")
+    assert result.returncode == 2
+    assert "no-such-rule" in result.stderr
+
+
+def test_describe_prints_carets_and_unknown_part_exits_2():
+    result = run("describe", "revision")
+    assert result.returncode == 0
+    pattern, carets = result.stdout.splitlines()[:2]
+    assert carets.strip() == "^" * len("revision")
+    assert pattern[carets.index("^"):].startswith("revision")
+    bad = run("describe", "colour")
+    assert bad.returncode == 2
+    assert "valid parts" in bad.stderr and "extension" in bad.stderr
+
+
+def test_rules_lists_codes_and_json(capsys):
+    assert main(["rules"]) == 0
+    text = capsys.readouterr().out
+    assert "ALF101" in text and "invalid-filename" in text and "ALF900" in text
+    assert main(["rules", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert {"code", "name", "severity", "scope", "summary"} <= set(rows[0])
+    assert all(r["code"].startswith("ALF") for r in rows)
+
+
+def test_explain_by_code_and_name(capsys):
+    assert main(["explain", "ALF101"]) == 0
+    by_code = capsys.readouterr().out
+    assert main(["explain", "invalid-filename"]) == 0
+    assert capsys.readouterr().out == by_code
+    assert "**Bad:**" in by_code and "**Good:**" in by_code
+    assert main(["explain", "ALF999"]) == 2
+
+
+def test_version_and_help_on_every_command():
+    assert run("--version").stdout.startswith("alflint ")
+    for command in ("check", "index", "rules", "explain", "describe"):
+        result = run(command, "-h")
+        assert result.returncode == 0
+        assert "example" in result.stdout, command
