@@ -1,0 +1,580 @@
+"""ONE cache tables: build ``sessions.pqt`` and ``datasets.pqt`` with pyarrow and write them atomically.
+
+The tables follow the schema ONE-api writes in ``one.alf.cache.make_parquet_db`` (same columns,
+arrow and parquet types, index columns and pandas metadata, and the ``one_metadata`` key), so
+``one.api.One(cache_dir=root, mode='local')`` opens them as its own. Where ONE's builder is
+unusable, these tables differ on purpose:
+
+* ids are reproducible: ``eid = uuid3(ALFLINT_NAMESPACE, canonical session path)`` and
+  ``id = uuid3(eid, rel_path)``, so rebuilding a tree gives the same ids and a dataset id never
+  repeats across sessions (ONE draws a fresh namespace per build and hashes the rel_path alone);
+* a ``default_revision`` column marks the newest revision of each dataset, so ONE picks
+  revisions deterministically and does not warn "No default revision" on every load;
+* without md5 sums the ``hash`` column holds nulls (parquet NULL type), which ONE reads as
+  ``None`` and skips its md5 check (ONE writes ``''``, which fails that check for every file);
+* sessions without datasets are kept as rows, and impossible dates or conflicting labs raise a
+  ``ValueError`` that names the session instead of an assertion deep in pandas.
+
+The writer takes plain records (:class:`SessionRow`, :class:`DatasetRow`), so it does not depend
+on how the tree was walked. pyarrow is imported here at module level; ``import alflint`` never
+imports this module. pandas is imported once, lazily, to produce the pandas metadata.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import json
+import os
+import re
+import tempfile
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterable, NamedTuple, Sequence
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = [
+    "ALFLINT_NAMESPACE",
+    "QC_CATEGORIES",
+    "SESSIONS_FILE",
+    "DATASETS_FILE",
+    "SessionRow",
+    "DatasetRow",
+    "PreviousTables",
+    "canonical_session_path",
+    "session_eid",
+    "dataset_id",
+    "split_revision",
+    "build_tables",
+    "write_tables",
+    "read_tables",
+    "md5_files",
+    "sessions_schema",
+    "datasets_schema",
+]
+
+#: The namespace of every alflint id: ``uuid5(NAMESPACE_URL, 'https://alflint/ids')``, fixed
+#: forever so that ids are the same on every machine and every build.
+ALFLINT_NAMESPACE = uuid.UUID("a88e9596-2a3f-5a51-8b07-5258b6d4f89a")
+
+#: ONE's QC categories in the order of their enum values (the categorical's order).
+QC_CATEGORIES: tuple[str, ...] = ("NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL")
+
+SESSIONS_FILE = "sessions.pqt"
+DATASETS_FILE = "datasets.pqt"
+
+_CHUNK = 1 << 20  # md5 read size: 1 MiB
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+_NUMBER = re.compile(r"[0-9]{1,3}\Z")
+_MD5 = re.compile(r"[0-9a-f]{32}\Z")
+_EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
+
+
+class SessionRow(NamedTuple):
+    """A session folder, as the walker found it.
+
+    ``path`` is relative to the root as on disk (``lab/Subjects/subj/2021-06-01/001`` or
+    ``subj/2021-06-01/1``); ``lab`` is ``None`` when the session has no lab folder.
+    """
+
+    path: str
+    lab: str | None
+    subject: str
+    date: str
+    number: str
+
+
+class DatasetRow(NamedTuple):
+    """One file of a session: ``rel_path`` is POSIX, relative to the session
+    (``collection/#revision#/filename``); ``session`` is the :attr:`SessionRow.path`.
+
+    ``hash`` is the md5 hex digest, or ``None`` when files were not hashed.
+    """
+
+    session: str
+    rel_path: str
+    file_size: int
+    hash: str | None = None
+    mtime_ns: int | None = None
+
+
+class PreviousTables(NamedTuple):
+    """Tables read back by :func:`read_tables`.
+
+    ``sessions`` maps eid to a :class:`SessionRow` whose ``path`` is the canonical path ONE
+    rebuilds from the row (with the stored lab); ``datasets`` maps dataset id to a
+    :class:`DatasetRow` whose ``session`` is that path. ``eids`` maps dataset id to eid.
+    """
+
+    sessions: dict[str, SessionRow]
+    datasets: dict[str, DatasetRow]
+    eids: dict[str, str]
+    metadata: dict
+
+
+# --------------------------------------------------------------------------------------------
+# Ids
+# --------------------------------------------------------------------------------------------
+
+
+def canonical_session_path(lab: str | None, subject: str, date: str, number: str | int) -> str:
+    """``lab/Subjects/subject/date/NNN`` (lab part omitted without lab), number padded to 3."""
+    number = str(number).zfill(3)
+    head = f"{lab}/Subjects/" if lab else ""
+    return f"{head}{subject}/{date}/{number}"
+
+
+def _uuid3(namespace_bytes: bytes, name: str) -> str:
+    """``str(uuid.uuid3(namespace, name))`` without building UUID objects (hot loop)."""
+    digest = bytearray(hashlib.md5(namespace_bytes + name.encode("utf-8"), usedforsecurity=False).digest())
+    digest[6] = (digest[6] & 0x0F) | 0x30  # version 3
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def session_eid(session: SessionRow | str) -> str:
+    """The eid of a session: uuid3 under :data:`ALFLINT_NAMESPACE` of its canonical path.
+
+    Takes a :class:`SessionRow` (the on-disk lab is used, never a ``lab=`` override) or a
+    canonical path string.
+    """
+    if isinstance(session, SessionRow):
+        session = canonical_session_path(session.lab, session.subject, session.date, session.number)
+    return _uuid3(ALFLINT_NAMESPACE.bytes, session)
+
+
+def dataset_id(eid: str | uuid.UUID, rel_path: str) -> str:
+    """The id of a dataset: uuid3 under its session's eid of its rel_path (unique across sessions)."""
+    return _uuid3(uuid.UUID(str(eid)).bytes, rel_path)
+
+
+def split_revision(rel_path: str) -> tuple[str, str]:
+    """``(rel_path without its #revision#/ folder, revision or '')``."""
+    folder_end = rel_path.rfind("/")
+    if folder_end < 0:
+        return rel_path, ""
+    start = rel_path.rfind("/", 0, folder_end) + 1
+    folder = rel_path[start:folder_end]
+    if len(folder) >= 2 and folder[0] == "#" and folder[-1] == "#":
+        return rel_path[:start] + rel_path[folder_end + 1:], folder[1:-1]
+    return rel_path, ""
+
+
+# --------------------------------------------------------------------------------------------
+# Schemas
+# --------------------------------------------------------------------------------------------
+
+_QC_TYPE = pa.dictionary(pa.int8(), pa.string(), ordered=True)
+
+
+def sessions_schema() -> pa.Schema:
+    """The arrow schema of ``sessions.pqt`` (ONE's, without metadata)."""
+    return pa.schema([
+        ("lab", pa.string()),
+        ("subject", pa.string()),
+        ("date", pa.date32()),
+        ("number", pa.uint16()),
+        ("task_protocol", pa.string()),
+        ("projects", pa.string()),
+        ("id", pa.large_string()),
+    ])
+
+
+def datasets_schema(hashed: bool = False, mtime: bool = False) -> pa.Schema:
+    """The arrow schema of ``datasets.pqt``: ONE's plus ``default_revision`` (without metadata).
+
+    ``hash`` is a string column when ``hashed``, else of the NULL type; ``mtime`` adds an
+    ``mtime_ns`` int64 column after ``default_revision``.
+    """
+    fields = [
+        ("rel_path", pa.string()),
+        ("file_size", pa.uint64()),
+        ("hash", pa.string() if hashed else pa.null()),
+        ("exists", pa.bool_()),
+        ("qc", _QC_TYPE),
+        ("default_revision", pa.bool_()),
+    ]
+    if mtime:
+        fields.append(("mtime_ns", pa.int64()))
+    fields += [("eid", pa.large_string()), ("id", pa.large_string())]
+    return pa.schema(fields)
+
+
+@functools.lru_cache(maxsize=None)
+def _pandas_metadata(table: str, hashed: bool, mtime: bool) -> bytes:
+    """The ``pandas`` schema metadata pandas itself writes for a frame of this table.
+
+    Produced from a one-row prototype frame with ONE's dtypes (the way ONE writes its tables),
+    so ``pandas.read_parquet`` restores the index and dtypes exactly as for ONE's own tables.
+    """
+    import pandas as pd
+
+    if table == "sessions":
+        frame = pd.DataFrame(
+            {
+                "lab": pd.Series(["l"], dtype=object),
+                "subject": pd.Series(["s"], dtype=object),
+                "date": pd.Series([datetime.date(2000, 1, 1)], dtype=object),
+                "number": pd.Series([1], dtype="uint16"),
+                "task_protocol": pd.Series([""], dtype=object),
+                "projects": pd.Series([""], dtype=object),
+            }
+        )
+        frame.index = pd.Index(["x"], name="id").astype(str)
+        expected = sessions_schema()
+    else:
+        columns = {
+            "rel_path": pd.Series(["a.b.c"], dtype=object),
+            "file_size": pd.Series([1], dtype="UInt64"),
+            "hash": pd.Series(["0" * 32 if hashed else None], dtype=object),
+            "exists": pd.Series([True], dtype=bool),
+            "qc": pd.Series(["NOT_SET"], dtype=pd.CategoricalDtype(list(QC_CATEGORIES), ordered=True)),
+            "default_revision": pd.Series([True], dtype=bool),
+        }
+        if mtime:
+            columns["mtime_ns"] = pd.Series([1], dtype="int64")
+        index = pd.MultiIndex.from_arrays(
+            [pd.Index(["e"]).astype(str), pd.Index(["i"]).astype(str)], names=["eid", "id"]
+        )
+        frame = pd.DataFrame(columns)
+        frame.index = index
+        expected = datasets_schema(hashed, mtime)
+    schema = pa.Schema.from_pandas(frame)
+    # pandas 2 writes the str index as plain string: our large_string index reads back the same.
+    if [f.name for f in schema] != expected.names:  # pragma: no cover - a pandas change
+        raise RuntimeError(f"unexpected pandas column order for {table}: {schema.names}")
+    return schema.metadata[b"pandas"]
+
+
+def _empty_qc(schema: pa.Schema) -> pa.Schema:
+    """The datasets schema of an empty table: ``qc`` as a plain string column (see build_tables)."""
+    at = schema.get_field_index("qc")
+    meta = dict(schema.metadata)
+    pandas_meta = json.loads(meta[b"pandas"])
+    for column in pandas_meta["columns"]:
+        if column["name"] == "qc":
+            column.update(pandas_type="unicode", numpy_type="object", metadata=None)
+    meta[b"pandas"] = json.dumps(pandas_meta).encode()
+    return schema.set(at, pa.field("qc", pa.string())).with_metadata(meta)
+
+
+def _now() -> str:
+    """The creation time ONE writes: local time to the minute, ``YYYY-MM-DD HH:MM``."""
+    return datetime.datetime.now().isoformat(sep=" ", timespec="minutes")
+
+
+def _one_metadata(origin: str, date_created: str | None = None) -> bytes:
+    if date_created is None:
+        date_created = _now()
+    return json.dumps({"date_created": date_created, "origin": str(origin)}).encode()
+
+
+def _with_metadata(schema: pa.Schema, table: str, origin: str, hashed=False, mtime=False) -> pa.Schema:
+    return schema.with_metadata({
+        b"one_metadata": _one_metadata(origin),
+        b"pandas": _pandas_metadata(table, hashed, mtime),
+    })
+
+
+# --------------------------------------------------------------------------------------------
+# Building
+# --------------------------------------------------------------------------------------------
+
+
+def _check_session(row: SessionRow) -> int:
+    """Validate a session row; return its date as days since the epoch."""
+    where = f"session {row.path!r}"
+    if not row.subject:
+        raise ValueError(f"{where}: empty subject")
+    if not isinstance(row.date, str) or not _DATE.match(row.date):
+        raise ValueError(f"{where}: date {row.date!r} is not YYYY-MM-DD")
+    try:
+        day = datetime.date.fromisoformat(row.date)
+    except ValueError:
+        raise ValueError(f"{where}: date {row.date!r} does not exist in the calendar") from None
+    if not isinstance(row.number, str) or not _NUMBER.match(row.number):
+        raise ValueError(f"{where}: session number {row.number!r} is not 1 to 3 digits")
+    return day.toordinal() - _EPOCH_ORDINAL
+
+
+def _check_rel_path(rel_path, session: str) -> None:
+    if not isinstance(rel_path, str) or not rel_path:
+        raise ValueError(f"dataset of session {session!r} has no rel_path ({rel_path!r})")
+    if rel_path[0] == "/" or "\\" in rel_path or "\n" in rel_path:
+        raise ValueError(f"dataset {rel_path!r} of session {session!r}: rel_path must be a relative POSIX path")
+    for segment in rel_path.split("/"):
+        if segment in ("", ".", ".."):
+            raise ValueError(f"dataset {rel_path!r} of session {session!r}: empty, '.' or '..' folder in rel_path")
+
+
+def build_tables(
+    sessions: Iterable[SessionRow],
+    datasets: Iterable[DatasetRow],
+    *,
+    lab: str | None = None,
+    origin: str = "",
+    store_mtime: bool = False,
+) -> tuple[pa.Table, pa.Table]:
+    """Build ONE's ``sessions`` and ``datasets`` tables from plain records.
+
+    * ``lab`` sets the lab of sessions that have none; a session with a different lab raises
+      ``ValueError``. ONE rebuilds session paths as ``lab/Subjects/...``, so this only suits
+      trees that ONE will see under that layout. Ids always use the on-disk lab.
+    * ``origin`` is written in the ``one_metadata`` of both tables, with the creation time.
+    * ``store_mtime`` adds an ``mtime_ns`` column (every dataset must then carry one) so a
+      later update can tell changed files of equal size apart; ONE ignores the column.
+
+    Rows are sorted by their index, sessions by ``id`` and datasets by ``(eid, id)``: ONE's
+    ``load_tables`` then finds the index monotonic and does not sort (pandas 3.1 warns about the
+    ``inplace`` sort it would use). The order is deterministic: it depends only on the paths.
+    Every session is a row, also one without datasets. Hashes must be given for all datasets
+    or for none (ONE cannot read "no hash" from a string column under pandas 3).
+
+    Raises ``ValueError`` naming the session or dataset for: invalid or impossible dates,
+    session numbers that are not 1-3 digits, two sessions with one canonical path (``1`` and
+    ``001``), a lab conflict, datasets of unknown sessions, empty or non-relative rel_paths,
+    duplicate datasets, negative sizes, malformed md5 sums and a partial set of hashes.
+    """
+    # Sessions: validate, key by canonical path, sort.
+    by_path: dict[str, tuple[str, str, int, SessionRow, str]] = {}
+    by_canonical: dict[str, str] = {}
+    for row in sessions:
+        if not isinstance(row, SessionRow):
+            row = SessionRow(*row)
+        days = _check_session(row)
+        if row.path in by_path:
+            raise ValueError(f"session {row.path!r} is listed twice")
+        canonical = canonical_session_path(row.lab, row.subject, row.date, row.number)
+        other = by_canonical.get(canonical)
+        if other is not None:
+            raise ValueError(
+                f"sessions {other!r} and {row.path!r} are the same session {canonical!r} for ONE "
+                "(session numbers are compared as integers)"
+            )
+        by_canonical[canonical] = row.path
+        row_lab = row.lab or ""
+        if lab:
+            if row_lab and row_lab != lab:
+                raise ValueError(f"session {row.path!r} belongs to lab {row_lab!r}, not to lab {lab!r} given by lab=")
+            row_lab = lab
+        by_path[row.path] = (canonical, session_eid(canonical), days, row, row_lab)
+
+    ses_order = sorted(by_path.values(), key=lambda item: item[1])
+    ses_table = pa.Table.from_arrays(
+        [
+            pa.array([item[4] for item in ses_order], pa.string()),
+            pa.array([item[3].subject for item in ses_order], pa.string()),
+            pa.array([item[2] for item in ses_order], pa.int32()).cast(pa.date32()),
+            pa.array([int(item[3].number) for item in ses_order], pa.uint16()),
+            pa.array([""] * len(ses_order), pa.string()),
+            pa.array([""] * len(ses_order), pa.string()),
+            pa.array([item[1] for item in ses_order], pa.large_string()),
+        ],
+        schema=_with_metadata(sessions_schema(), "sessions", origin),
+    )
+
+    # Datasets: validate, compute ids and default revisions, sort.
+    records = []  # (eid, id, rel_path, size, hash, mtime)
+    seen = set()
+    eid_bytes: dict[str, bytes] = {}
+    hashed = unhashed = 0
+    for row in datasets:
+        if not isinstance(row, DatasetRow):
+            row = DatasetRow(*row)
+        session = by_path.get(row.session)
+        if session is None:
+            raise ValueError(f"dataset {row.rel_path!r} belongs to session {row.session!r}, which is not in the sessions")
+        _check_rel_path(row.rel_path, row.session)
+        key = (session[0], row.rel_path)
+        if key in seen:
+            raise ValueError(f"dataset {row.rel_path!r} of session {row.session!r} is listed twice")
+        seen.add(key)
+        size = row.file_size
+        if not isinstance(size, int) or size < 0:
+            raise ValueError(f"dataset {row.rel_path!r} of session {row.session!r}: bad file size {size!r}")
+        if row.hash is None:
+            unhashed += 1
+        elif isinstance(row.hash, str) and _MD5.match(row.hash):
+            hashed += 1
+        else:
+            raise ValueError(
+                f"dataset {row.rel_path!r} of session {row.session!r}: hash {row.hash!r} is not a lower-case md5 hex digest"
+            )
+        if store_mtime and not isinstance(row.mtime_ns, int):
+            raise ValueError(f"dataset {row.rel_path!r} of session {row.session!r}: store_mtime needs mtime_ns")
+        eid = session[1]
+        namespace = eid_bytes.get(eid)
+        if namespace is None:
+            namespace = eid_bytes[eid] = uuid.UUID(eid).bytes
+        records.append((eid, _uuid3(namespace, row.rel_path), row.rel_path, size, row.hash, row.mtime_ns))
+    if hashed and unhashed:
+        raise ValueError(
+            f"{hashed} datasets have an md5 hash and {unhashed} have none: hash all datasets or none"
+        )
+    records.sort()  # by (eid, id): unique, so the rest of the tuple is never compared
+
+    # default_revision: the greatest revision (plain string order, '' lowest) per
+    # (session, rel_path without the revision folder).
+    newest: dict[tuple[str, str], tuple[str, int]] = {}
+    for i, record in enumerate(records):
+        stem, revision = split_revision(record[2])
+        key = (record[0], stem)
+        best = newest.get(key)
+        if best is None or revision > best[0]:
+            newest[key] = (revision, i)
+    default = [False] * len(records)
+    for _, i in newest.values():
+        default[i] = True
+
+    n = len(records)
+    if n:
+        qc = pa.DictionaryArray.from_arrays(
+            pa.array([0] * n, pa.int8()), pa.array(list(QC_CATEGORIES), pa.string()), ordered=True
+        )
+    else:
+        # Parquet keeps a dictionary's values only with its data: an empty categorical comes
+        # back without categories and ONE's qc filter then raises TypeError (as on ONE's own
+        # empty tables). An empty string column compares fine.
+        qc = pa.array([], pa.string())
+    columns = [
+        pa.array([r[2] for r in records], pa.string()),
+        pa.array([r[3] for r in records], pa.uint64()),
+        pa.array([r[4] for r in records], pa.string()) if hashed else pa.nulls(n),
+        pa.array([True] * n, pa.bool_()),
+        qc,
+        pa.array(default, pa.bool_()),
+    ]
+    if store_mtime:
+        columns.append(pa.array([r[5] for r in records], pa.int64()))
+    columns += [pa.array([r[0] for r in records], pa.large_string()), pa.array([r[1] for r in records], pa.large_string())]
+    schema = _with_metadata(datasets_schema(bool(hashed), store_mtime), "datasets", origin, bool(hashed), store_mtime)
+    if not n:
+        schema = _empty_qc(schema)
+    return ses_table, pa.Table.from_arrays(columns, schema=schema)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing and reading
+# --------------------------------------------------------------------------------------------
+
+
+def _restamp(table: pa.Table, origin: str | None) -> pa.Table:
+    if origin is None:
+        return table
+    meta = dict(table.schema.metadata or {})
+    old = json.loads(meta.get(b"one_metadata", b"{}"))
+    meta[b"one_metadata"] = _one_metadata(origin, old.get("date_created"))
+    return table.replace_schema_metadata(meta)
+
+
+def write_tables(
+    out_dir: str | os.PathLike,
+    sessions: pa.Table | Iterable[SessionRow],
+    datasets: pa.Table | Iterable[DatasetRow],
+    *,
+    origin: str | None = None,
+    lab: str | None = None,
+    store_mtime: bool = False,
+) -> tuple[Path, Path]:
+    """Write ``sessions.pqt`` and ``datasets.pqt`` into the existing folder ``out_dir``.
+
+    Takes the tables of :func:`build_tables`, or rows (built here with ``lab``, ``origin`` and
+    ``store_mtime``). ``origin``, when given, replaces the origin in the tables' metadata.
+    Each file is written to a temporary file in ``out_dir`` and moved into place with
+    ``os.replace`` once both are complete: readers see the old or the new tables, and on
+    failure nothing is left behind. Returns the two paths.
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise NotADirectoryError(f"cannot write cache tables: {str(out)!r} is not a directory")
+    if not isinstance(sessions, pa.Table) or not isinstance(datasets, pa.Table):
+        sessions, datasets = build_tables(sessions, datasets, lab=lab, origin=origin or "", store_mtime=store_mtime)
+    else:
+        sessions, datasets = _restamp(sessions, origin), _restamp(datasets, origin)
+    temps: list[str] = []
+    try:
+        for table in (sessions, datasets):
+            fd, tmp = tempfile.mkstemp(prefix=".alflint-", suffix=".pqt.tmp", dir=out)
+            temps.append(tmp)
+            with os.fdopen(fd, "wb") as handle:
+                pq.write_table(table, handle, compression="snappy")
+                handle.flush()
+                os.fsync(handle.fileno())
+        targets = (out / SESSIONS_FILE, out / DATASETS_FILE)
+        for tmp, target in zip(temps, targets):
+            os.replace(tmp, target)
+        temps = []
+        return targets
+    finally:
+        for tmp in temps:
+            try:
+                os.unlink(tmp)
+            except FileNotFoundError:
+                pass
+
+
+def read_tables(directory: str | os.PathLike) -> PreviousTables:
+    """Read the tables in ``directory`` back into rows (for updating an index).
+
+    Works on tables written by alflint or by ONE with UUID ids. Raises ``FileNotFoundError``
+    when either table is missing.
+    """
+    folder = Path(directory)
+    ses = pq.read_table(folder / SESSIONS_FILE)
+    dst = pq.read_table(folder / DATASETS_FILE)
+    metadata = json.loads((ses.schema.metadata or {}).get(b"one_metadata", b"{}"))
+    s = ses.to_pydict()
+    sessions: dict[str, SessionRow] = {}
+    paths: dict[str, str] = {}
+    for eid, lab_, subject, date, number in zip(s["id"], s["lab"], s["subject"], s["date"], s["number"]):
+        path = canonical_session_path(lab_ or None, subject, date.isoformat(), number)
+        paths[eid] = path
+        sessions[eid] = SessionRow(path, lab_ or None, subject, date.isoformat(), str(number).zfill(3))
+    d = dst.to_pydict()
+    n = dst.num_rows
+    hashes = d.get("hash") or [None] * n
+    mtimes = d.get("mtime_ns") or [None] * n
+    datasets: dict[str, DatasetRow] = {}
+    eids: dict[str, str] = {}
+    for eid, id_, rel_path, size, hash_, mtime in zip(d["eid"], d["id"], d["rel_path"], d["file_size"], hashes, mtimes):
+        datasets[id_] = DatasetRow(paths.get(eid, ""), rel_path, size, hash_ or None, mtime)
+        eids[id_] = eid
+    return PreviousTables(sessions, datasets, eids, metadata)
+
+
+# --------------------------------------------------------------------------------------------
+# Hashing
+# --------------------------------------------------------------------------------------------
+
+
+def _md5_file(path) -> str:
+    digest = hashlib.md5(usedforsecurity=False)
+    with open(path, "rb", buffering=0) as handle:
+        buffer = bytearray(_CHUNK)
+        view = memoryview(buffer)
+        while True:
+            count = handle.readinto(buffer)
+            if not count:
+                break
+            digest.update(view[:count])
+    return digest.hexdigest()
+
+
+def md5_files(paths: Sequence[str | os.PathLike] | Iterable[str | os.PathLike], jobs: int | None = None) -> list[str]:
+    """md5 hex digests of files, in order, read in 1 MiB chunks by ``jobs`` threads.
+
+    ``jobs`` defaults to ``min(32, cpu count + 4)``; hashlib releases the GIL while hashing, so
+    threads overlap both reading and hashing. An unreadable file raises its ``OSError``.
+    """
+    paths = list(paths)
+    if jobs is None:
+        jobs = min(32, (os.cpu_count() or 1) + 4)
+    if jobs <= 1 or len(paths) <= 1:
+        return [_md5_file(p) for p in paths]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(_md5_file, paths))
