@@ -1,0 +1,131 @@
+"""`alflint index` / `alflint.index`: check first, then write ONE's tables, never harm data."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import alflint
+from alflint.indexer import IndexRefused
+
+ALFLINT = str(Path(sys.executable).with_name("alflint"))
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([ALFLINT, *args], capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def make_repo(root: Path, bad: bool = False) -> Path:
+    alf = root / "subj" / "2021-06-01" / "001" / "alf"
+    alf.mkdir(parents=True)
+    np.save(alf / "spikes.times.npy", np.arange(5, dtype=float))
+    np.save(alf / "spikes.clusters.npy", np.arange(5))
+    other = root / "subj" / "2021-06-02" / "001"
+    other.mkdir(parents=True)
+    np.save(other / "trials.goCue_times.npy", np.arange(3, dtype=float))
+    if bad:
+        np.save(alf / "spi-kes.amps.npy", np.arange(5))
+    return root
+
+
+def test_errors_write_nothing_and_exit_1(tmp_path):
+    root = make_repo(tmp_path / "repo", bad=True)
+    before = snapshot(root)
+    result = run("index", str(root))
+    assert result.returncode == 1
+    assert "ALF101" in result.stdout
+    assert "no table written" in result.stderr
+    assert snapshot(root) == before
+    with pytest.raises(IndexRefused) as caught:
+        alflint.index(root)
+    assert caught.value.report.errors
+
+
+def test_clean_repo_writes_two_tables_and_nothing_else(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    before = snapshot(root)
+    sessions, datasets = alflint.index(root)
+    assert (sessions.name, datasets.name) == ("sessions.pqt", "datasets.pqt")
+    after = snapshot(root)
+    assert set(after) - set(before) == {"sessions.pqt", "datasets.pqt"}
+    assert all(after[k] == v for k, v in before.items())
+
+
+def test_force_indexes_valid_datasets_and_lists_what_it_left_out(tmp_path):
+    one_api = pytest.importorskip("one.api")
+    root = make_repo(tmp_path / "repo", bad=True)
+    result = run("index", str(root), "--force")
+    assert result.returncode == 0, result.stderr
+    assert "subj/2021-06-01/001/alf/spi-kes.amps.npy" in result.stdout
+    one = one_api.One(cache_dir=str(root), mode="local")
+    eid = one.to_eid("subj/2021-06-01/001")
+    assert sorted(one.list_datasets(eid)) == ["alf/spikes.clusters.npy", "alf/spikes.times.npy"]
+
+
+def test_out_dir_and_rerun_over_existing_tables(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "tables"
+    out.mkdir()
+    assert run("index", str(root), "--out", str(out)).returncode == 0
+    assert sorted(p.name for p in out.iterdir()) == ["datasets.pqt", "sessions.pqt"]
+    assert not (root / "sessions.pqt").exists()
+    assert run("index", str(root)).returncode == 0
+    # the tables now at the root are not data: checking and re-indexing still pass
+    assert run("check", str(root)).returncode == 0
+    assert run("index", str(root)).returncode == 0
+
+
+def test_missing_output_folder_is_a_usage_error(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    result = run("index", str(root), "--out", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert "does not exist" in result.stderr
+
+
+def test_lab_option_sets_and_refuses_conflicts(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    root = make_repo(tmp_path / "repo")
+    assert run("index", str(root), "--lab", "mylab").returncode == 0
+    assert set(pq.read_table(root / "sessions.pqt").column("lab").to_pylist()) == {"mylab"}
+    labbed = tmp_path / "labbed"
+    make_repo(labbed / "cortexlab" / "Subjects")
+    result = run("index", str(labbed), "--lab", "otherlab")
+    assert result.returncode == 2
+    assert "cortexlab" in result.stderr and "otherlab" in result.stderr
+    assert not (labbed / "sessions.pqt").exists()
+
+
+def test_check_with_index_option(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    result = run("check", str(root), "--index")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (root / "datasets.pqt").exists()
+
+
+def test_hash_and_update_keep_hashes_of_unchanged_files(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    root = make_repo(tmp_path / "repo")
+    assert run("index", str(root), "--hash").returncode == 0
+
+    def hashes():
+        t = pq.read_table(root / "datasets.pqt").to_pydict()
+        return dict(zip(t["rel_path"], t["hash"]))
+
+    first = hashes()
+    times = root / "subj" / "2021-06-01" / "001" / "alf" / "spikes.times.npy"
+    assert first["alf/spikes.times.npy"] == hashlib.md5(times.read_bytes()).hexdigest()
+    np.save(times, np.arange(6, dtype=float) + 100)
+    assert run("index", str(root), "--hash", "--update").returncode == 0
+    second = hashes()
+    assert second["alf/spikes.times.npy"] == hashlib.md5(times.read_bytes()).hexdigest()
+    assert second["alf/spikes.clusters.npy"] == first["alf/spikes.clusters.npy"]
