@@ -344,3 +344,41 @@ def test_one_rejects_collection_folder_paths_that_we_parse():
     with pytest.raises(one_path.ALFInvalid if hasattr(one_path, "ALFInvalid") else ValueError):
         one_path.full_path_parts(path)
     assert spec.parse_path(path).collection == "alf/probe00"
+
+
+# --------------------------------------------------------------------------------------------
+# Building names: to_alf and dromedary against ONE's
+# --------------------------------------------------------------------------------------------
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+_word = st.text(alphabet="abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=6)
+_phrase = st.builds(lambda words, sep: sep.join(words), st.lists(_word, min_size=1, max_size=4),
+                    st.sampled_from([" ", "_", "  "]))
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(_phrase)
+@hypothesis.example("")
+@hypothesis.example("mpci ROIs")
+@hypothesis.example("RFM")
+def test_dromedary_agrees_with_one(text):
+    assert spec.dromedary(text) == one_spec._dromedary(text)
+
+
+@hypothesis.settings(max_examples=300, deadline=None)
+@hypothesis.given(_phrase, st.builds(lambda p, s: p + s, _phrase, st.sampled_from(["", "_times", "_intervals", "_timestamps"])),
+                  st.sampled_from(["npy", ".npy", "json", "sparse_npz"]),
+                  st.one_of(st.none(), st.text(alphabet="abcxyz019", min_size=1, max_size=5)),
+                  st.one_of(st.none(), _phrase, st.lists(_phrase, min_size=1, max_size=2).map(tuple)),
+                  st.one_of(st.none(), st.lists(st.text(alphabet="abc01-", min_size=1, max_size=5), min_size=1, max_size=2).map(tuple)))
+def test_to_alf_agrees_with_one(obj, attr, ext, ns, ts, extra):
+    theirs = one_spec.to_alf(obj, attr, ext, namespace=ns, timescale=ts, extra=extra)
+    try:
+        ours = spec.to_alf(obj, attr, ext, namespace=ns, timescale=ts, extra=extra)
+    except ALFInvalid as err:
+        # we refuse to build what we would reject: the built name must be a deliberate difference
+        assert classify("filename", theirs) in spec.DELIBERATE_DIFFERENCES, (theirs, err.reasons)
+    else:
+        assert ours == theirs
