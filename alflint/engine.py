@@ -8,6 +8,7 @@ import becomes ``ALF901``. Either makes the run "internally failed" (exit status
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from .exceptions import ConfigError
 from .model import Issue, Report
 from .plugin.host import Plugins, load_plugins
 from .rule import Finding, Rule, RuleContext
-from .walk import walk
+from .walk import FileEntry, Walk, walk
 
-__all__ = ["check", "Engine", "INTERNAL_CODES", "load_rules"]
+__all__ = ["check", "check_files", "Engine", "INTERNAL_CODES", "load_rules"]
 
 #: Reserved codes for problems of alflint itself rather than of the data.
 INTERNAL_CODES = {
@@ -118,14 +119,21 @@ class Engine:
         report = _check(self, [root], collections, jobs=jobs, progress=progress)
         return report, collections[0]
 
-    def run(self, collection: Collection, *, jobs: int = 1, progress: Callable[[int], None] | None = None) -> list[Issue]:
+    def run(
+        self,
+        collection: Collection,
+        *,
+        jobs: int = 1,
+        progress: Callable[[int], None] | None = None,
+        only: Callable[[Rule], bool] | None = None,
+    ) -> list[Issue]:
         """Run every active rule over ``collection``; returns the issues (unsorted).
 
         Sessions are independent units (their files, objects and the session itself), so with
         ``jobs > 1`` they are checked in forked worker processes; files outside sessions and
         repository rules run here. Crashed rules are counted in ``self.crashes``.
         """
-        runner = _Runner(self, collection)
+        runner = _Runner(self, collection, only)
         sessions = collection.sessions
         if jobs > 1 and len(sessions) > 1 and len(collection.datasets) >= PARALLEL_MIN_FILES and _can_fork():
             import multiprocessing
@@ -186,7 +194,7 @@ def _run_chunk(index: int) -> tuple[list[Issue], int, int]:
 class _Runner:
     """Applies the active rules of each scope to targets, turning findings and crashes into issues."""
 
-    def __init__(self, engine: "Engine", collection: Collection):
+    def __init__(self, engine: "Engine", collection: Collection, only: Callable[[Rule], bool] | None = None):
         from .facts import facts_reader
 
         facts = facts_reader()
@@ -195,6 +203,8 @@ class _Runner:
         self.by_rel = {d.rel: d for d in collection.datasets}
         self.by_scope: dict[str, list[tuple[Rule, RuleContext]]] = {s: [] for s in ("path", "object", "session", "repository")}
         for r in engine.active:
+            if only is not None and not only(r):
+                continue
             self.by_scope[r.scope].append((r, RuleContext(r, engine.options_for(r), collection, engine.config, facts)))
         self.objects: dict[int, list[AlfObject]] = {}
         for obj in collection.objects:
@@ -305,6 +315,37 @@ def check(
     abs_paths = _absolute(paths)
     engine = Engine.create(abs_paths[0], config=config, select=select, extend_select=extend_select, ignore=ignore, severity=severity, content=content)
     return engine.check(abs_paths, jobs=jobs)
+
+
+def check_files(root: str | os.PathLike, files: Sequence[str], *, config: str | os.PathLike | None = None) -> Report:
+    """Run the object and content rules on exactly ``files`` (POSIX paths relative to ``root``).
+
+    This is "validate, then load": only the given files are read, grouped into their objects,
+    and only rules about objects or file contents run (names were checked when indexing).
+    """
+    started = time.perf_counter()
+    root = os.path.abspath(os.fspath(root))
+    engine = _cached_engine(root, None if config is None else os.path.abspath(os.fspath(config)))
+    entries = []
+    for rel in files:
+        st = os.stat(os.path.join(root, rel))
+        entries.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+    dirs = sorted({e.rel.rpartition("/")[0] for e in entries})
+    collection = collect(Walk(root=root, files=entries, dirs=dirs))
+    report = Report(root=root)
+    report.issues = engine.run(collection, only=lambda r: r.scope == "object" or r.reads_content)
+    report.internal_errors = engine.crashes  # a broken third-party pack must not block loading
+    report.files_checked = len(collection.datasets)
+    report.sessions = [s.key for s in collection.sessions]
+    report.sessions_checked = len(report.sessions)
+    report.sort()
+    report.duration = time.perf_counter() - started
+    return report
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_engine(root: str, config: str | None) -> "Engine":
+    return Engine.create(root, config=config)
 
 
 def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[str]:
