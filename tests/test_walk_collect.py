@@ -1,0 +1,129 @@
+"""One walk of the tree, then sessions, objects and datasets: the collection every rule sees."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from alflint.collect import TABLE_FILES, collect, scan
+from alflint.walk import walk
+
+
+def touch(root, *paths, content=b"x"):
+    for rel in paths:
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(content)
+
+
+def test_walk_lists_every_file_once_with_size_and_sorted(tmp_path):
+    touch(tmp_path, "b/2.txt", "a/1.txt", "a/z/3.txt", content=b"abc")
+    tree = walk(tmp_path)
+    rels = sorted(f.rel for f in tree.files)
+    assert rels == ["a/1.txt", "a/z/3.txt", "b/2.txt"]
+    assert {f.size for f in tree.files} == {3}
+    assert sorted(tree.dirs) == ["", "a", "a/z", "b"]
+
+
+def test_walk_skips_version_control_folders_silently(tmp_path):
+    touch(tmp_path, ".git/objects/pack.idx.x", "subj/2021-01-01/001/spikes.times.npy")
+    tree = walk(tmp_path)
+    assert [f.rel for f in tree.files] == ["subj/2021-01-01/001/spikes.times.npy"]
+    assert tree.problems == []
+
+
+def test_walk_reports_broken_symlinks_and_ends_symlink_loops(tmp_path):
+    touch(tmp_path, "data/a.b.npy")
+    os.symlink(tmp_path / "missing.npy", tmp_path / "data" / "broken.x.npy")
+    os.symlink(tmp_path / "data", tmp_path / "data" / "loop")  # a folder linking to its parent
+    tree = walk(tmp_path)
+    kinds = {p.rel: p.kind for p in tree.problems}
+    assert kinds["data/broken.x.npy"] == "broken-symlink"
+    assert kinds["data/loop"] == "symlink-loop"
+    assert [f.rel for f in tree.files] == ["data/a.b.npy"]
+
+
+def test_walk_follows_a_symlinked_folder_once(tmp_path):
+    touch(tmp_path, "real/x.y.npy")
+    (tmp_path / "repo").mkdir()
+    os.symlink(tmp_path / "real", tmp_path / "repo" / "linked")
+    tree = walk(tmp_path / "repo")
+    assert [f.rel for f in tree.files] == ["linked/x.y.npy"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_walk_reports_unreadable_folders(tmp_path):  # pragma: no cover - CI runs as root here
+    touch(tmp_path, "locked/a.b.npy")
+    (tmp_path / "locked").chmod(0)
+    try:
+        tree = walk(tmp_path)
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert [p.kind for p in tree.problems] == ["unreadable-folder"]
+
+
+def test_walk_applies_the_exclude_matcher_to_files_and_folders(tmp_path):
+    touch(tmp_path, "keep/a.b.npy", "skip/c.d.npy", "keep/e.f.tmp")
+    tree = walk(tmp_path, exclude=lambda rel, is_dir: rel == "skip" or rel.endswith(".tmp"))
+    assert [f.rel for f in tree.files] == ["keep/a.b.npy"]
+
+
+def test_collect_finds_sessions_collections_revisions_and_objects(tmp_path):
+    touch(
+        tmp_path,
+        "lab/Subjects/KS005/2019-04-01/001/alf/_ibl_trials.intervals.npy",
+        "lab/Subjects/KS005/2019-04-01/001/alf/_ibl_trials.goCue_times.npy",
+        "lab/Subjects/KS005/2019-04-01/001/alf/probe00/#2021-07-05#/spikes.times.npy",
+        "subj/2021-06-01/001/probes.description.json",
+        "README.md",
+    )
+    c = scan(tmp_path)
+    assert [s.key for s in c.sessions] == ["lab/Subjects/KS005/2019-04-01/001", "subj/2021-06-01/001"]
+    lab_session = c.sessions[0]
+    assert (lab_session.lab, lab_session.subject, lab_session.date, lab_session.number) == ("lab", "KS005", "2019-04-01", "001")
+    spikes = next(d for d in c.datasets if d.name == "spikes.times.npy")
+    assert (spikes.collection, spikes.revision, spikes.rel_path) == ("alf/probe00", "2021-07-05", "alf/probe00/#2021-07-05#/spikes.times.npy")
+    objects = {(o.collection, o.revision, o.namespace, o.name): len(o.datasets) for o in c.objects}
+    assert objects == {("alf", "", "ibl", "trials"): 2, ("alf/probe00", "2021-07-05", None, "spikes"): 1, ("", "", None, "probes"): 1}
+    assert [d.rel for d in c.outside] == ["README.md"]
+
+
+def test_collect_keeps_sessions_without_files_and_counts_nested_sessions(tmp_path):
+    (tmp_path / "subj" / "2021-01-01" / "002").mkdir(parents=True)
+    touch(tmp_path, "subj/2021-01-01/001/raw/sub2/2021-01-02/001/x.y.npy")
+    c = scan(tmp_path)
+    assert [s.key for s in c.sessions] == ["subj/2021-01-01/001", "subj/2021-01-01/002"]
+    assert [s.key for s in c.nested] == ["subj/2021-01-01/001/raw/sub2/2021-01-02/001"]
+    assert c.nested[0].nested_in is c.sessions[0]
+    inner = c.datasets[0]
+    assert inner.session is c.sessions[0] and inner.collection == "raw/sub2/2021-01-02/001"
+
+
+def test_collect_parses_each_file_once_and_marks_invalid_ones(tmp_path):
+    touch(tmp_path, "subj/2021-01-01/001/my alf/obj.attr.npy", "subj/2021-01-01/001/alf/bad-name.attr.npy")
+    c = scan(tmp_path)
+    folder_bad = next(d for d in c.datasets if "my alf" in d.rel)
+    assert folder_bad.parts is not None and folder_bad.folder_reasons and not folder_bad.is_alf
+    name_bad = next(d for d in c.datasets if "bad-name" in d.rel)
+    assert name_bad.parts is None and not name_bad.is_alf
+    assert c.objects == []
+
+
+def test_root_cache_tables_are_not_data(tmp_path):
+    touch(tmp_path, *TABLE_FILES, "subj/2021-01-01/001/a.b.npy")
+    assert [d.rel for d in scan(tmp_path).datasets] == ["subj/2021-01-01/001/a.b.npy"]
+
+
+def test_checking_inside_a_session_keeps_the_session(tmp_path):
+    touch(tmp_path, "lab/Subjects/s1/2021-01-01/001/alf/a.b.npy")
+    c = collect(walk(tmp_path / "lab" / "Subjects" / "s1" / "2021-01-01" / "001" / "alf"))
+    (d,) = c.datasets
+    assert d.session.key == "lab/Subjects/s1/2021-01-01/001"
+    assert (d.rel, d.rel_path, d.collection) == ("a.b.npy", "alf/a.b.npy", "alf")
+
+
+def test_dataset_key_is_the_load_object_key(tmp_path):
+    touch(tmp_path, "s/2021-01-01/001/_ibl_obj.attr_bpod.part1.npy", "s/2021-01-01/001/imec0.timestamps.npy")
+    keys = sorted(d.key for d in scan(tmp_path).datasets)
+    assert keys == ["attr_bpod.part1", "timestamps"]
