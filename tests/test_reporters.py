@@ -478,3 +478,24 @@ def test_use_color_reads_os_environ_and_tolerates_odd_streams(monkeypatch):
     assert use_color(object()) is False  # no isatty at all
     with open(os.devnull, "w") as devnull:
         assert use_color(devnull) is False
+
+
+def test_json_and_sarif_write_one_record_per_line():
+    lines = rendered("json").splitlines()
+    issue_lines = [line for line in lines if line.lstrip().startswith('{"code": ')]
+    assert len(issue_lines) == len(sample_report().issues)
+    assert all(json.loads(line.rstrip(",")) for line in issue_lines)
+    result_lines = [line for line in rendered("sarif").splitlines() if line.lstrip().startswith('{"ruleId": ')]
+    assert len(result_lines) == len(sample_report().issues)
+
+
+def test_large_reports_render_quickly():
+    import time
+
+    issues = [Issue("ALF101", "n", "error", f"lab/Subjects/s{i % 50}/2021-01-01/001/alf/x{i}.npy", f"m {i}",
+                    f"lab/Subjects/s{i % 50}/2021-01-01/001") for i in range(20000)]
+    report = Report(issues=issues, root="/srv/data")
+    start = time.process_time()
+    for fmt in FORMATS:
+        render(report, fmt, cwd="/srv")
+    assert time.process_time() - start < 20  # about 2 s on a laptop; catches quadratic slips

@@ -7,6 +7,7 @@ through :class:`PathDisplay`. Nothing here imports more than the standard librar
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from typing import Any, Iterable, Mapping
@@ -64,6 +65,9 @@ class PathDisplay:
     def __init__(self, root: str | None, cwd: str | None = None):
         self.cwd = os.path.abspath(cwd if cwd is not None else os.getcwd())
         self.root = None if root is None else os.path.normpath(os.path.join(self.cwd, root))
+        #: The root as displayed, when below cwd: lets plain relative paths skip os.path.
+        self._prefix: str | None = None
+        self._prefix = self.relative(".") if self.root is not None else "."
 
     def absolute(self, path: str | None) -> str:
         """The native absolute path of a root-relative (or absolute) ``path``."""
@@ -72,6 +76,8 @@ class PathDisplay:
 
     def relative(self, path: str | None) -> str | None:
         """The POSIX path relative to ``cwd``, or None when ``path`` is not below ``cwd``."""
+        if self._prefix is not None and path and _plain(path):
+            return path if self._prefix == "." else f"{self._prefix}/{path}"
         target = self.absolute(path)
         try:
             rel = os.path.relpath(target, self.cwd)
@@ -84,6 +90,39 @@ class PathDisplay:
     def __call__(self, path: str | None) -> str:
         rel = self.relative(path)
         return rel if rel is not None else self.absolute(path).replace(os.sep, "/")
+
+
+def _plain(path: str) -> bool:
+    """True for a normalised relative POSIX path (joining it to a folder needs no os.path)."""
+    if path.startswith("/") or path.endswith("/") or "//" in path or path == ".":
+        return False
+    if "./" in path or path.endswith("/.") or ".." in path:
+        return False
+    return not (os.name == "nt" and ("\\" in path or ":" in path))
+
+
+def dump_json(value: Any, records: frozenset[str] = frozenset()) -> str:
+    """JSON indented by two spaces, except that each item of a list under a key in
+    ``records`` is written on one line: readable, greppable one record per line, and fast
+    (the C encoder writes each record). Non-ASCII characters are kept."""
+
+    def compact(v: Any) -> str:
+        return json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
+
+    def encode(v: Any, level: int, key: str | None = None) -> str:
+        pad, end = "  " * (level + 1), "  " * level
+        if isinstance(v, dict) and v:
+            body = ",\n".join(f"{pad}{compact(k)}: {encode(x, level + 1, k)}" for k, x in v.items())
+            return "{\n" + body + "\n" + end + "}"
+        if isinstance(v, list) and v:
+            if key in records:
+                body = ",\n".join(pad + compact(x) for x in v)
+            else:
+                body = ",\n".join(pad + encode(x, level + 1) for x in v)
+            return "[\n" + body + "\n" + end + "]"
+        return compact(v)
+
+    return encode(value, 0) + "\n"
 
 
 def ordered(report: Report, display: PathDisplay) -> list[tuple[Issue, str]]:

@@ -14,7 +14,7 @@ import posixpath
 from typing import Any, Mapping
 
 from ..model import REPORT_VERSION, SEVERITIES, Issue, Report
-from ._common import PathDisplay, ReportLoadError, ordered, tool_version
+from ._common import PathDisplay, ReportLoadError, dump_json, ordered, tool_version
 
 #: Keys of every issue object, in output order.
 ISSUE_KEYS: tuple[str, ...] = ("code", "name", "severity", "path", "message", "session", "collection", "revision")
@@ -24,9 +24,9 @@ def document(report: Report, display: PathDisplay) -> dict[str, Any]:
     """The report as the JSON-ready dict that :func:`render` serialises."""
     issues = []
     for issue, path in ordered(report, display):
-        record = issue.to_dict()
+        record = {key: getattr(issue, key, None) for key in ISSUE_KEYS}
         record["path"] = path
-        issues.append({key: record.get(key) for key in ISSUE_KEYS})
+        issues.append(record)
     return {
         "version": REPORT_VERSION,
         "tool": {"name": "alflint", "version": tool_version()},
@@ -45,8 +45,8 @@ def render(
     statistics: bool = False,
     display: PathDisplay,
 ) -> str:
-    """The JSON document, indented, UTF-8 text (not ASCII-escaped), ending with a newline."""
-    return json.dumps(document(report, display), indent=2, ensure_ascii=False) + "\n"
+    """The JSON document: indented, one issue per line, non-ASCII kept, ending with a newline."""
+    return dump_json(document(report, display), records=frozenset({"issues"}))
 
 
 def _read(source: Any) -> Any:

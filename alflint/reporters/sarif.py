@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-import json
 from typing import Any, Mapping
 from urllib.parse import quote
 
 from ..model import Issue, Report
-from ._common import PathDisplay, is_internal, ordered, rule_attr, tool_version
+from ._common import PathDisplay, dump_json, is_internal, ordered, rule_attr, tool_version
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 #: Where users learn about alflint (the driver's informationUri).
@@ -123,5 +122,5 @@ def render(
     statistics: bool = False,
     display: PathDisplay,
 ) -> str:
-    """The SARIF log, indented JSON ending with a newline."""
-    return json.dumps(document(report, rules, display), indent=2, ensure_ascii=False) + "\n"
+    """The SARIF log: indented JSON, one result per line."""
+    return dump_json(document(report, rules, display), records=frozenset({"results"}))
