@@ -366,7 +366,10 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
     report.internal_errors += len(engine.setup_issues)
     keep_path = _per_path_filter(engine.config, engine.decider, engine.rules)
     for folder, only in _plan(abs_paths):
-        collection = collect(walk(folder, _exclusion(folder, engine.config)))
+        exclude = _exclusion(folder, engine.config)
+        if only is not None and _session_folder(os.path.join(folder, "_")) != folder:
+            exclude = _this_folder_only(exclude)
+        collection = collect(walk(folder, exclude))
         if collections is not None:
             collections.append(collection)
         bar = None
@@ -429,6 +432,17 @@ def _plan(abs_paths: list[str]) -> list[tuple[str, set[str] | None]]:
     # a folder already walked whole covers files below it
     whole = [f for f, only in plan.items() if only is None]
     return [(f, only) for f, only in plan.items() if only is None or not any(f == w or f.startswith(w + os.sep) for w in whole)]
+
+
+def _this_folder_only(exclude: Callable[[str, bool], bool] | None) -> Callable[[str, bool], bool]:
+    """Walk one folder without its subfolders: the context of given files outside sessions.
+
+    Such files have no object or session whose siblings matter, so walking the tree below
+    their folder (a repository root, when pre-commit passes ``README.md``) only costs time.
+    """
+    if exclude is None:
+        return lambda rel, is_dir: is_dir
+    return lambda rel, is_dir: is_dir or exclude(rel, is_dir)
 
 
 def _session_folder(file_path: str) -> str | None:
