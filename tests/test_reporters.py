@@ -499,3 +499,34 @@ def test_large_reports_render_quickly():
     for fmt in FORMATS:
         render(report, fmt, cwd="/srv")
     assert time.process_time() - start < 20  # about 2 s on a laptop; catches quadratic slips
+
+
+def test_catalogue_of_real_rule_records():
+    from alflint.rule import rule
+
+    @rule("ALF101", "invalid-filename", "error", "path")
+    def invalid_filename(dataset, ctx):
+        """Dataset file names are object.attribute.extension.
+
+        **What it checks** every file name in a collection.
+        """
+        yield from ()
+
+    rules = {"ALF101": invalid_filename}
+    sarif = json.loads(rendered("sarif", rules=rules))
+    (descriptor,) = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == "ALF101"]
+    assert descriptor["shortDescription"]["text"] == "Dataset file names are object.attribute.extension."
+    assert descriptor["help"]["text"].endswith("**What it checks** every file name in a collection.")
+    assert "scope:path" in descriptor["properties"]["tags"]
+    assert "invalid-filename" in rendered("text", rules=rules, statistics=True)
+
+
+def test_round_trip_keeps_paths_outside_the_root():
+    report = Report(
+        issues=[Issue("ALF001", "n", "warning", "/srv/other/x.npy", "outside the root"),
+                Issue("ALF001", "n", "warning", "../sibling.txt", "next to the root")],
+        root="data",
+    )
+    first = render(report, "json", cwd=CWD)
+    assert [i["path"] for i in json.loads(first)["issues"]] == ["/srv/other/x.npy", "sibling.txt"]
+    assert render(load_report(first), "json", cwd=CWD) == first
