@@ -1,0 +1,280 @@
+"""Generate realistic ALF repositories for benchmarks: real names, real contents, any size.
+
+Sessions mix a typical IBL session (trials, wheel, two probes with spikes and clusters, a
+``#2021-07-05#`` revision, raw video/behaviour/ephys data, namespaces and timescales) with the
+real high-confidence dataset names of ``tests/data/ibl/alf_names.csv``. Every ``.npy`` holds
+real data whose first dimension is consistent within its object (``intervals`` are ``(n, 2)``,
+``spikes.clusters`` index rows of ``clusters``, times increase), so a generated repository
+passes ``alflint check`` with no errors and can be indexed. Other formats get small valid
+contents (JSON, JSON lines, CSV/TSV/SSV with a header, parquet) or opaque bytes (video, raw
+ephys). Files are written from pre-built byte strings, so 200,000 files take seconds.
+
+    python benchmarks/generate.py /tmp/alf-200k --files 200000
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import random
+import sys
+import time
+from functools import lru_cache
+from pathlib import Path
+
+NAMES_CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "ibl" / "alf_names.csv"
+LABS = ("cortexlab", "churchlandlab", "mainenlab", "angelakilab", None)
+
+#: A typical session: (relative path, rows) with rows shared by every attribute of an object.
+TYPICAL = [
+    ("alf/_ibl_trials.intervals.npy", "trials"),
+    ("alf/_ibl_trials.choice.npy", "trials"),
+    ("alf/_ibl_trials.feedbackType.npy", "trials"),
+    ("alf/_ibl_trials.goCue_times.npy", "trials"),
+    ("alf/_ibl_trials.stimOn_times.npy", "trials"),
+    ("alf/_ibl_trials.intervals_bpod.npy", "trials"),
+    ("alf/_ibl_wheel.position.npy", "wheel"),
+    ("alf/_ibl_wheel.timestamps.npy", "wheel"),
+    ("alf/_ibl_wheelMoves.intervals.npy", "wheelMoves"),
+    ("alf/_ibl_wheelMoves.peakAmplitude.npy", "wheelMoves"),
+    ("alf/probe00/pykilosort/spikes.times.npy", "spikes"),
+    ("alf/probe00/pykilosort/spikes.clusters.npy", "spikes"),
+    ("alf/probe00/pykilosort/spikes.amps.npy", "spikes"),
+    ("alf/probe00/pykilosort/spikes.depths.npy", "spikes"),
+    ("alf/probe00/pykilosort/clusters.depths.npy", "clusters"),
+    ("alf/probe00/pykilosort/clusters.channels.npy", "clusters"),
+    ("alf/probe00/pykilosort/clusters.metrics.pqt", "clusters"),
+    ("alf/probe00/pykilosort/#2021-07-05#/spikes.times.npy", "spikes"),
+    ("alf/probe00/pykilosort/#2021-07-05#/spikes.clusters.npy", "spikes"),
+    ("alf/probe01/spikes.times.npy", "spikes"),
+    ("alf/probe01/spikes.clusters.npy", "spikes"),
+    ("alf/probe01/spikes.amps.npy", "spikes"),
+    ("alf/probe01/clusters.depths.npy", "clusters"),
+    ("alf/probe01/clusters.channels.npy", "clusters"),
+    ("alf/probe01/spikes.times_ephysClock.npy", "spikes"),
+    ("raw_video_data/_iblrig_leftCamera.raw.mp4", None),
+    ("raw_video_data/_ibl_leftCamera.times.npy", "leftCamera"),
+    ("raw_video_data/_iblrig_rightCamera.raw.mp4", None),
+    ("raw_video_data/_ibl_rightCamera.times.npy", "rightCamera"),
+    ("raw_behavior_data/_iblrig_taskData.raw.jsonable", "taskData"),
+    ("raw_behavior_data/_iblrig_taskSettings.raw.json", None),
+    ("raw_behavior_data/_iblrig_encoderEvents.raw.ssv", "encoderEvents"),
+    ("raw_ephys_data/probe00/_spikeglx_ephysData_g0_t0.imec0.ap.cbin", None),
+    ("raw_ephys_data/probe00/_spikeglx_ephysData_g0_t0.imec0.ap.meta", None),
+    ("raw_ephys_data/probe00/_spikeglx_ephysData_g0_t0.imec0.ap.ch", None),
+    ("raw_ephys_data/_spikeglx_sync.times.npy", "sync"),
+    ("raw_ephys_data/_spikeglx_sync.channels.npy", "sync"),
+    ("raw_ephys_data/_spikeglx_sync.polarities.npy", "sync"),
+    ("probes.description.json", None),
+    ("_ibl_experiment.description.yaml", None),
+]
+
+#: Rows per object in the typical session (small: the benchmarks measure files, not bytes).
+ROWS = {"trials": 40, "wheel": 200, "wheelMoves": 12, "spikes": 300, "clusters": 20, "leftCamera": 100, "rightCamera": 100, "taskData": 40, "encoderEvents": 50, "sync": 60}
+
+
+def real_names() -> list[str]:
+    """Session-relative paths of real, high-confidence IBL datasets that ONE's grammar accepts."""
+    with open(NAMES_CSV, newline="", encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh)]
+    keep = []
+    for r in rows:
+        if r["confidence"] != "high" or r["valid_filename"] != "True" or r["valid_collection"] != "True":
+            continue
+        if r["is_template"] == "True" or r["suspect_synthetic"] == "True" or r["revision"]:
+            continue
+        keep.append(r["rel_path"])
+    return sorted(set(keep))
+
+
+# ---------------------------------------------------------------------------------------------
+# Contents, built once per (kind, rows) and reused
+# ---------------------------------------------------------------------------------------------
+
+
+def _npy(descr: str, shape: tuple[int, ...], data: bytes) -> bytes:
+    header = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, repr(shape))
+    total = 10 + len(header) + 1
+    pad = (64 - total % 64) % 64
+    header = header + " " * pad + "\n"
+    return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1") + data
+
+
+@lru_cache(maxsize=None)
+def npy_bytes(attribute: str, rows: int, index_rows: int = 0) -> bytes:
+    """A real .npy for an attribute: (n, 2) increasing intervals, increasing float times,
+    int64 indices below ``index_rows`` for relations, float64 values otherwise."""
+    import numpy as np
+
+    if attribute.startswith("intervals") or attribute.endswith("_intervals") or attribute == "intervals":
+        start = np.arange(rows, dtype="<f8")
+        arr = np.stack([start, start + 0.5], axis=1)
+    elif "times" in attribute or "timestamps" in attribute:
+        arr = np.arange(rows, dtype="<f8") * 0.01
+    elif index_rows:
+        arr = (np.arange(rows, dtype="<i8") % index_rows).astype("<i8")
+    elif attribute in ("choice", "feedbackType", "channels", "polarities"):
+        arr = (np.arange(rows, dtype="<i8") % 2) * 2 - 1
+    else:
+        arr = np.linspace(0, 1, rows, dtype="<f8")
+    arr = np.ascontiguousarray(arr)
+    return _npy(arr.dtype.str, arr.shape, arr.tobytes())
+
+
+@lru_cache(maxsize=None)
+def pqt_bytes(rows: int) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"a": list(range(rows)), "b": [float(i) for i in range(rows)]}), sink)
+    return sink.getvalue()
+
+
+@lru_cache(maxsize=None)
+def text_bytes(extension: str, rows: int) -> bytes:
+    sep = {"csv": ",", "tsv": "\t", "htsv": "\t", "ssv": " "}[extension]
+    return ("a" + sep + "b\n" + "".join(f"{i}{sep}{i * 2}\n" for i in range(rows))).encode()
+
+
+def content(rel_path: str, rows: int, index_rows: int = 0) -> bytes:
+    name = rel_path.rsplit("/", 1)[-1]
+    parts = name.split(".")
+    extension = parts[-1]
+    attribute = parts[1].split("_")[0] if len(parts) > 2 else ""
+    if len(parts) > 2 and "_times" in parts[1]:
+        attribute = parts[1]
+    if extension == "npy":
+        return npy_bytes(attribute, rows, index_rows)
+    if extension == "pqt":
+        return pqt_bytes(rows)
+    if extension in ("csv", "tsv", "htsv", "ssv"):
+        return text_bytes(extension, rows)
+    if extension == "json":
+        return b'{"generated": true}'
+    if extension == "jsonable":
+        return b'{"row": 0}\n' * rows
+    if extension in ("yaml", "yml"):
+        return b"generated: true\n"
+    return b"\0" * 64  # opaque formats (video, raw ephys, archives): not inspected
+
+
+# ---------------------------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------------------------
+
+
+def session_paths(count: int, seed: int = 0) -> list[str]:
+    """``count`` distinct session paths across labs (one lab-less), subjects, dates, numbers."""
+    rng = random.Random(seed)
+    out = []
+    i = 0
+    while len(out) < count:
+        lab = LABS[i % len(LABS)]
+        subject = f"SW{(i // len(LABS)) % 97:03d}"
+        day = i // (len(LABS) * 97)
+        date = f"{2020 + day // 336}-{(day // 28) % 12 + 1:02d}-{day % 28 + 1:02d}"
+        number = f"{rng.randint(1, 3):03d}"
+        path = f"{lab}/Subjects/{subject}/{date}/{number}" if lab else f"{subject}/{date}/{number}"
+        out.append(path)
+        i += 1
+    return sorted(set(out))[:count]
+
+
+def session_files(index: int, names: list[str], extra_real: int) -> list[tuple[str, str | None]]:
+    """The files of session ``index``: the typical set plus a rotating slice of real names."""
+    files = list(TYPICAL)
+    if extra_real and names:
+        start = (index * extra_real) % len(names)
+        chosen = [names[(start + k) % len(names)] for k in range(extra_real)]
+        taken = {p for p, _ in files}
+        for rel in chosen:
+            if rel in taken:
+                continue
+            taken.add(rel)
+            name = rel.rsplit("/", 1)[-1]
+            obj = name.split(".")[0]
+            files.append((rel, f"real:{rel.rpartition('/')[0]}:{obj}"))
+    return files
+
+
+def _real_rows(key: str) -> int:
+    return 5 + (sum(key.encode()) % 30)
+
+
+def _conflicting_keys(files: list[tuple[str, str | None]]) -> set[str]:
+    """Real names that would collide with another file of their object (another extension)."""
+    seen: dict[tuple, str] = {}
+    drop = set()
+    for rel, _ in files:
+        folder, _, name = rel.rpartition("/")
+        parts = name.split(".")
+        if len(parts) < 3:
+            continue
+        head = parts[0].split("_")[-1] if parts[0].startswith("_") else parts[0]
+        key = (folder, head, ".".join(parts[1:-1]))
+        if key in seen:
+            drop.add(rel)
+        else:
+            seen[key] = rel
+    return drop
+
+
+def generate(root: str | os.PathLike, files: int, *, seed: int = 0, extra_real: int = 10) -> dict:
+    """Write a repository of about ``files`` files under ``root``; returns a summary."""
+    root = Path(root)
+    names = real_names()
+    per_session = len(TYPICAL) + extra_real
+    sessions = session_paths(max(1, -(-files // per_session)), seed)
+    written = npy = 0
+    made_dirs: set[str] = set()
+    started = time.perf_counter()
+    for index, session in enumerate(sessions):
+        spec = session_files(index, names, extra_real)
+        drop = _conflicting_keys(spec)
+        for rel, group in spec:
+            if rel in drop:
+                continue
+            if written >= files:
+                break
+            if group is None:
+                rows = 1
+            elif group.startswith("real:"):
+                rows = _real_rows(group)
+            else:
+                rows = ROWS[group]
+            index_rows = ROWS["clusters"] if rel.endswith("spikes.clusters.npy") else 0
+            if group and group.startswith("real:") and rel.endswith(".clusters.npy") and "spikes" in rel:
+                index_rows = 1  # real spikes.clusters next to real clusters of unknown length: 0 is safe
+            path = f"{root}/{session}/{rel}"
+            folder = path.rpartition("/")[0]
+            if folder not in made_dirs:
+                os.makedirs(folder, exist_ok=True)
+                made_dirs.add(folder)
+            with open(path, "wb") as fh:
+                fh.write(content(rel, rows, index_rows))
+            written += 1
+            npy += rel.endswith(".npy")
+    return {"root": str(root), "files": written, "npy_files": npy, "sessions": len(sessions), "seconds": round(time.perf_counter() - started, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("root", help="folder to create (must not exist or be empty)")
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--real-per-session", type=int, default=10, help="real IBL names added to each session")
+    args = parser.parse_args(argv)
+    if os.path.isdir(args.root) and os.listdir(args.root):
+        parser.error(f"{args.root} is not empty")
+    summary = generate(args.root, args.files, seed=args.seed, extra_real=args.real_per_session)
+    json.dump(summary, sys.stdout)
+    print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
