@@ -98,13 +98,6 @@ def read_facts(path: str | os.PathLike, extension: str) -> ContentFacts | None:
     if reader is None:
         return None
     try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
-    if size == 0:
-        fmt = "tsv" if extension.lstrip(".") == "htsv" else extension.lstrip(".")
-        return ContentFacts(format=fmt, size=0)
-    try:
         return reader(path)
     except ContentError:
         raise

@@ -9,6 +9,7 @@ handed to numpy, imported only then, which is the authority on what is a dtype.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, NamedTuple
 
@@ -46,6 +47,7 @@ _NAMES: dict[str, tuple[int, str]] = {
 }
 
 
+@functools.lru_cache(maxsize=512)
 def _fast(descr: str) -> DtypeInfo | None:
     m = _PLAIN.fullmatch(descr)
     if m:

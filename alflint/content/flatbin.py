@@ -116,6 +116,8 @@ def bin_facts(path: str | os.PathLike) -> ContentFacts:
         size = os.stat(path).st_size
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    if size == 0:
+        return ContentFacts(format="bin", size=0)
     meta_path = find_metadata(path)
     if meta_path is None:
         return ContentFacts(format="bin", size=size, missing_metadata=True)

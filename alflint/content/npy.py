@@ -23,6 +23,7 @@ __all__ = ["MAGIC", "NpyHeader", "read_npy_header", "npy_facts"]
 
 MAGIC = b"\x93NUMPY"
 _LENGTH_BYTES = {1: 2, 2: 4, 3: 4}
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 _FIRST_READ = 512  # numpy pads headers to 64 bytes: one read covers nearly every file
 _HEADER_KEYS = ("descr", "fortran_order", "shape")
 # Python 2 wrote long integers with an L suffix ((3L, 4L)); numpy still accepts them in 1.0/2.0.
@@ -54,12 +55,12 @@ class NpyHeader(NamedTuple):
         return None if self.has_object else math.prod(self.shape) * self.itemsize
 
 
-def _parse_dict(text: str, version: tuple[int, int], path: Any) -> dict:
+def _parse_dict(text: str, version: tuple[int, int], path: Any) -> tuple[Any, bool, tuple[int, ...]]:
+    """``(descr, fortran_order, shape)`` from the header text, checked as numpy checks it."""
     m = _COMMON.fullmatch(text)
-    if m:
+    if m:  # numpy's own layout: the regular expression already guarantees every check
         dims = m.group(3).replace(",", " ").split()
-        return {"descr": m.group(1), "fortran_order": m.group(2) == "True",
-                "shape": tuple(int(d) for d in dims)}
+        return m.group(1), m.group(2) == "True", tuple(int(d) for d in dims)
     try:
         try:
             value = ast.literal_eval(text)
@@ -73,7 +74,7 @@ def _parse_dict(text: str, version: tuple[int, int], path: Any) -> dict:
             f"{_clip(text)!r}", path) from None
     if not isinstance(value, dict):
         raise ContentError(f"the .npy header is a {type(value).__name__}, not a dict: {_clip(text)!r}", path)
-    return value
+    return _check_dict(value, path)
 
 
 def _clip(text: str, n: int = 120) -> str:
@@ -102,43 +103,54 @@ def _check_dict(d: dict, path: Any) -> tuple[Any, bool, tuple[int, ...]]:
     return d["descr"], d["fortran_order"], shape
 
 
-def read_npy_header(path: str | os.PathLike, *, _handle=None) -> tuple[NpyHeader, int]:
+def read_npy_header(path: str | os.PathLike) -> tuple[NpyHeader | None, int]:
     """Parse and check the header of an ``.npy`` file; return it with the file size.
 
-    Raises :class:`ContentError` when the file is not ``.npy``, has an unknown version or a
-    malformed header. The data size is not checked here (see :func:`npy_facts`).
+    A 0-byte file returns ``(None, 0)``. Raises :class:`ContentError` when the file is not
+    ``.npy``, has an unknown version or a malformed header. The data size is not checked here
+    (see :func:`npy_facts`).
     """
     try:
-        with open(path, "rb") as f:
-            head = f.read(_FIRST_READ)
-            size = os.fstat(f.fileno()).st_size
-            if len(head) < 10 or not head.startswith(MAGIC):
-                if head.startswith(MAGIC) or (len(head) < 6 and MAGIC.startswith(head)):
-                    raise ContentError(f"truncated: {len(head)} bytes, too short for an .npy header", path)
-                raise ContentError(
-                    f"not an .npy file: it starts with {head[:8]!r}, not the magic string b'\\x93NUMPY'", path)
-            version = (head[6], head[7])
-            nlen = _LENGTH_BYTES.get(version[0])
-            if nlen is None or version[1] != 0:
-                raise ContentError(
-                    f"unsupported .npy format version {version[0]}.{version[1]} "
-                    "(numpy reads 1.0, 2.0 and 3.0)", path)
-            start = 8 + nlen
-            hlen = int.from_bytes(head[8:start], "little")
-            offset = start + hlen
-            if size < offset:
-                raise ContentError(
-                    f"truncated: the .npy header declares {offset} bytes, {size} found", path)
-            raw = head[start:offset]
-            if len(raw) < hlen:
-                raw += f.read(hlen - len(raw))
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    try:
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return None, 0
+        head = os.read(fd, _FIRST_READ)
+        if len(head) < 10 or not head.startswith(MAGIC):
+            if head.startswith(MAGIC) or (len(head) < 6 and MAGIC.startswith(head)):
+                raise ContentError(f"truncated: {len(head)} bytes, too short for an .npy header", path)
+            raise ContentError(
+                f"not an .npy file: it starts with {head[:8]!r}, not the magic string b'\\x93NUMPY'", path)
+        version = (head[6], head[7])
+        nlen = _LENGTH_BYTES.get(version[0])
+        if nlen is None or version[1] != 0:
+            raise ContentError(
+                f"unsupported .npy format version {version[0]}.{version[1]} "
+                "(numpy reads 1.0, 2.0 and 3.0)", path)
+        start = 8 + nlen
+        hlen = int.from_bytes(head[8:start], "little")
+        offset = start + hlen
+        if size < offset:
+            raise ContentError(f"truncated: the .npy header declares {offset} bytes, {size} found", path)
+        raw = head[start:offset]
+        while len(raw) < hlen:
+            more = os.read(fd, hlen - len(raw))
+            if not more:
+                raise ContentError(f"truncated: the .npy header declares {offset} bytes, "
+                                   f"{start + len(raw)} found", path)
+            raw += more
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    finally:
+        os.close(fd)
     try:
         text = raw.decode("utf-8" if version[0] >= 3 else "latin-1")
     except UnicodeDecodeError as exc:
         raise ContentError(f"the .npy 3.0 header is not UTF-8: {exc.reason} at byte {start + exc.start}", path) from None
-    descr, fortran, shape = _check_dict(_parse_dict(text, version, path), path)
+    descr, fortran, shape = _parse_dict(text, version, path)
     try:
         info = dtype_info(descr)
     except Exception as exc:  # numpy's TypeError/ValueError, or anything odd in the literal
@@ -150,6 +162,8 @@ def read_npy_header(path: str | os.PathLike, *, _handle=None) -> tuple[NpyHeader
 def npy_facts(path: str | os.PathLike) -> ContentFacts:
     """Facts of an ``.npy`` file: header checked, file size compared with the data size."""
     header, size = read_npy_header(path)
+    if header is None:
+        return ContentFacts(format="npy", size=0)
     if header.has_object:
         if size == header.data_offset:
             raise ContentError(

@@ -53,6 +53,8 @@ def _array_facts(path: str | os.PathLike) -> tuple[ContentFacts, object]:
         from .npy import npy_facts, read_npy_header
 
         facts = npy_facts(path)
+        if facts.size == 0:
+            raise ContentError("the file is empty", path)
         if facts.object_dtype:
             raise ContentError("an object array (pickled) cannot be read in chunks", path)
         header, _ = read_npy_header(path)
@@ -61,6 +63,8 @@ def _array_facts(path: str | os.PathLike) -> tuple[ContentFacts, object]:
         from .flatbin import bin_facts
 
         facts = bin_facts(path)
+        if facts.size == 0:
+            raise ContentError("the file is empty", path)
         if facts.missing_metadata:
             raise ContentError("a .bin file without metadata has no known dtype", path)
         return facts, numpy_dtype(facts.dtype)
