@@ -238,12 +238,12 @@ _FILENAME = re.compile(
     r"(?:\.(?P<extra>[.\w-]+))*\.(?P<extension>\w+)\Z",
     _A,
 )
-#: ONE's own filename pattern, used only to explain how ONE would misread a name.
-_ONE_FILENAME = re.compile(
+#: ONE's own filename pattern, used only to explain how ONE would misread a name (compiled on
+#: first use through ``re``'s cache: it is not needed to parse).
+_ONE_FILENAME = (
     r"_?(?P<namespace>(?<=_)[a-zA-Z0-9]+)?_?(?P<object>\w+)"
     rf"\.(?P<attribute>{_ATTRIBUTE_PATTERN})(?:_(?P<timescale>\w+))?"
-    r"(?:\.(?P<extra>[.\w-]+))*\.(?P<extension>\w+)\Z",
-    _A,
+    r"(?:\.(?P<extra>[.\w-]+))*\.(?P<extension>\w+)\Z"
 )
 _REVISION_FOLDER = re.compile(r"#(.*)#\Z", re.DOTALL)
 #: Session folder shapes, Unicode-aware like ONE's ``\d`` so that a non-ASCII digit is reported
@@ -376,13 +376,13 @@ def _head_reasons(head: str, name: str) -> list[Reason]:
         return _char_reasons(head, "object", _OBJECT, "letters, digits and '_'")
     match = re.fullmatch(r"_([^_]+)_(.*)", head, re.DOTALL)
     if match is None:
-        one = _ONE_FILENAME.match(name)
+        one = re.match(_ONE_FILENAME, name, _A)
         how = f"ONE would read it as namespace {one['namespace']!r}, object {one['object']!r}" if one else "no closing '_'"
         return [Reason("namespace", f"{name!r} starts with '_' but has no complete _namespace_ ({how})")]
     namespace, obj = match.groups()
     reasons = _char_reasons(namespace, "namespace", _NAMESPACE, "ASCII letters and digits")
     if obj == "":
-        one = _ONE_FILENAME.match(name)
+        one = re.match(_ONE_FILENAME, name, _A)
         how = f"; ONE would read object {one['object']!r}" if one else ""
         reasons.append(Reason("object", f"namespace '_{namespace}_' is not followed by an object in {name!r}{how}"))
     else:
@@ -571,13 +571,14 @@ def _parse_full(text: str) -> tuple[AlfParts | None, list[Reason]]:
     text, reasons = _edge_reasons(text, "path")
     if not text:
         return None, reasons
-    if "/" not in text.strip("/"):
-        name = text.strip("/")
-        reasons += _filename_body_reasons(name)
-        return (None, reasons) if reasons else (_filename_parts(name), [])
-    folders = text.rstrip("/").split("/")
-    is_file = not text.endswith("/") and folders[-1].count(".") >= 2
-    filename = folders.pop() if is_file else None
+    body = text.rstrip("/")  # a trailing '/' changes nothing, as for ONE (pathlib drops it)
+    if not body:
+        return None, reasons + [Reason("path", f"{text!r} names no folder or file")]
+    if "/" not in body:  # a bare filename
+        reasons += _filename_body_reasons(body)
+        return (None, reasons) if reasons else (_filename_parts(body), [])
+    folders = body.split("/")
+    filename = folders.pop() if folders[-1].count(".") >= 2 else None
     at = _find_session(folders)
     if at is None:
         return None, reasons + [Reason("session", f"no session folders (subject/date/number) in {text!r}")]

@@ -513,8 +513,10 @@ VALID_FULL_PATHS = {
     "lab/Subjects/s/2021-01-01/001/raw_ephys_data/_kilosort_raw.output.e8e8ad3e9a0a4a4d1a4e0e6a1a1b7b7c8c9d0e1f.tar": (
         "lab", "s", "2021-01-01", "001", "raw_ephys_data", None, "kilosort", "raw", "output", None,
         "e8e8ad3e9a0a4a4d1a4e0e6a1a1b7b7c8c9d0e1f", "tar"),
-    # a bare filename is a filename
+    # a bare filename is a filename; a trailing '/' changes nothing (as in ONE)
     "spikes.times.npy": (None,) * 7 + ("spikes", "times", None, None, "npy"),
+    "spikes.times.npy/": (None,) * 7 + ("spikes", "times", None, None, "npy"),
+    "s/2021-01-01/001/alf/spikes.times.npy/": (None, "s", "2021-01-01", "001", "alf", None, None, "spikes", "times", None, None, "npy"),
     # folders: a session, a collection, a revision (last component with fewer than two dots)
     "s/2021-01-01/001": (None, "s", "2021-01-01", "001") + (None,) * 8,
     "s/2021-01-01/001/": (None, "s", "2021-01-01", "001") + (None,) * 8,
@@ -546,6 +548,8 @@ def test_parse_path_joins_session_and_rel_path():
 INVALID_FULL_PATHS = {
     "": ("path", "empty path"),
     "alf/obj.attr.npy": ("session", "no session folders"),
+    "/obj.attr.npy": ("session", "no session folders"),  # a path, not a bare filename
+    "/": ("path", "names no folder or file"),
     "s/2021-02-30/001/obj.attr.npy": ("date", "2021-02-30 is not a date"),
     "s/2021-01-01/0001/obj.attr.npy": ("number", "more than 3 digits"),
     "sub j/2021-01-01/001/obj.attr.npy": ("subject", "space in subject"),

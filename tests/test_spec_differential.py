@@ -188,6 +188,8 @@ def classify(kind: str, text: str) -> str | None:
         at = _date_folder(text, _ONE_SESSION_AT_END.search(text))
         return _session_class(text.split("/"), at)
     if kind == "full":
+        if "/" not in text.rstrip("/"):
+            return _filename_class(text.rstrip("/"))
         at = _date_folder(text, _ONE_SESSION.search(text))
         folders = text.split("/")
         below, name = folders[at + 2 : -1], folders[-1]
@@ -325,9 +327,11 @@ def _full_paths() -> set[str]:
     sessions = sorted(REAL_SESSIONS[::4]) + [s for s in SESSION_MUTATIONS if "\n" not in s][::2]
     rels = sorted(_rel_paths())[::17]  # ONE's full_path_parts is slow (pathlib): a sample
     paths = {f"{prefix}{session.rstrip('/')}/{rel}" for prefix in ("", "/data/") for session in sessions for rel in rels}
+    paths |= {p + "/" for p in sorted(paths)[::10]}  # a trailing '/' changes nothing
+    paths |= {prefix + rel for prefix in ("", "/", "x/") for rel in rels}  # no session: bare filenames only
     # file paths only: ONE's full_path_parts reads a last component with fewer than 2 dots as a folder
     # and rejects collection folders ('folder-path', tested in test_spec)
-    return {p for p in paths if p.rsplit("/", 1)[-1].count(".") >= 2}
+    return {p for p in paths if p.rstrip("/").rsplit("/", 1)[-1].count(".") >= 2}
 
 
 def test_full_paths_agree_with_one():
