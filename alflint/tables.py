@@ -17,7 +17,9 @@ unusable, these tables differ on purpose:
 
 The writer takes plain records (:class:`SessionRow`, :class:`DatasetRow`), so it does not depend
 on how the tree was walked. pyarrow is imported here at module level; ``import alflint`` never
-imports this module. pandas is imported once, lazily, to produce the pandas metadata.
+imports this module. (pyarrow itself imports pandas when it builds arrays from lists; the
+pandas metadata is taken from a one-row prototype frame, so it is what the installed pandas
+writes for ONE's frames.)
 """
 
 from __future__ import annotations

@@ -772,3 +772,4 @@ def test_tables_module_not_imported_by_alflint():
 
     code = "import sys, alflint; assert 'alflint.tables' not in sys.modules and 'pyarrow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
