@@ -530,3 +530,12 @@ def test_round_trip_keeps_paths_outside_the_root():
     first = render(report, "json", cwd=CWD)
     assert [i["path"] for i in json.loads(first)["issues"]] == ["/srv/other/x.npy", "sibling.txt"]
     assert render(load_report(first), "json", cwd=CWD) == first
+
+
+def test_sarif_describes_internal_codes_without_a_catalogue_entry():
+    report = Report(issues=[Issue("ALF900", "rule-crashed", "error", "x.npy", "boom"),
+                            Issue("ALF999", "", "error", "y.npy", "unknown internal")])
+    rules = {r["id"]: r for r in json.loads(render(report, "sarif", cwd=CWD))["runs"][0]["tool"]["driver"]["rules"]}
+    assert "rule" in rules["ALF900"]["shortDescription"]["text"].lower()
+    assert rules["ALF999"]["name"] == "ALF999"  # no name anywhere: the code stands in
+    assert "internal error" in rules["ALF999"]["shortDescription"]["text"]

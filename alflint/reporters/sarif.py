@@ -31,13 +31,23 @@ def _level(severity: str) -> str:
     return LEVELS.get(severity, "warning")
 
 
+def _internal_summary(code: str) -> str:
+    """The engine's description of an internal code (ALF9xx), if it has one."""
+    try:
+        from ..engine import INTERNAL_CODES
+    except Exception:  # the engine is optional for rendering a loaded report
+        INTERNAL_CODES = {}
+    entry = INTERNAL_CODES.get(code)
+    return entry[1] if entry else "alflint itself failed (an internal error, not a problem of the data)"
+
+
 def rule_descriptor(code: str, issues: list[Issue], rules: Mapping[str, Any] | None) -> dict[str, Any]:
     """The ``reportingDescriptor`` of ``code``, from the catalogue or, failing that, its issues."""
     first = issues[0]
     name = rule_attr(rules, code, "name", first.name) or code
     summary = rule_attr(rules, code, "summary", "")
     if not summary:
-        summary = "alflint internal error" if is_internal(code) else name.replace("-", " ")
+        summary = _internal_summary(code) if is_internal(code) else name.replace("-", " ")
     doc = inspect.cleandoc(rule_attr(rules, code, "doc", "") or "") or summary
     severity = rule_attr(rules, code, "severity", first.severity)
     descriptor: dict[str, Any] = {
