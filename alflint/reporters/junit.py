@@ -32,7 +32,7 @@ def _line(issue: Issue, path: str) -> str:
 
 def _testcase_names(report: Report, grouped: dict[str | None, list]) -> list[str | None]:
     sessions = sorted(set(report.sessions) | {s for s in grouped if s})
-    outside = None in grouped or not sessions or getattr(report, "files_outside_sessions", 0)
+    outside = None in grouped or not sessions
     return ([None] if outside else []) + sessions
 
 
