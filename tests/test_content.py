@@ -257,8 +257,23 @@ def test_json_malformed_reports_line_and_column(tmp_path):
 
 def test_json_not_utf8(tmp_path):
     p = tmp_path / "c.json"
-    p.write_bytes(b'{"a": "\xff"}')
-    assert "not UTF-8" in str(error_of(p, "json"))
+    p.write_bytes(b'{\n"a": "\xff"}')
+    err = error_of(p, "json")
+    assert str(err).startswith("not UTF-8 text") and "byte 8 (line 2)" in str(err) and err.line == 2
+
+
+def test_json_byte_order_mark_is_refused_as_by_one(tmp_path):
+    p = tmp_path / "bom.json"
+    p.write_bytes(b"\xef\xbb\xbf" + b'{"a": 1}')
+    with pytest.raises(json.JSONDecodeError):  # what ONE's loader does with the text
+        json.loads(p.read_text(encoding="utf-8"))
+    assert "BOM" in str(error_of(p, "json"))
+
+
+def test_json_nan_is_accepted_as_by_one(tmp_path):
+    p = tmp_path / "nan.json"
+    p.write_text('[NaN, Infinity, 1]')
+    assert read_facts(p, "json").rows == 3
 
 
 def test_json_deep_nesting_is_a_content_error(tmp_path):
@@ -280,6 +295,25 @@ def test_jsonable_first_bad_line(tmp_path):
     p.write_text('{"a": 1}\n{"a": 2}\n{"a": \n{"a": 4}\n{bad}\n')
     err = error_of(p, "jsonable")
     assert str(err).startswith("line 3 is not JSON") and err.line == 3
+
+
+def test_jsonable_lines_split_like_text_mode(tmp_path):
+    p = tmp_path / "r.jsonable"
+    p.write_bytes(b'{"a": 1}\r\n{"a": 2}\r\n')
+    assert read_facts(p, "jsonable").rows == 2
+    p.write_bytes(b'{"a":\r 1}\n')  # a lone CR ends a line for ONE's reader too
+    assert error_of(p, "jsonable").line == 1
+
+
+def test_jsonable_byte_order_mark_and_bad_encoding(tmp_path):
+    p = tmp_path / "b.jsonable"
+    p.write_bytes(b"\xef\xbb\xbf" + b'{"a": 1}\n')
+    assert "BOM" in str(error_of(p, "jsonable"))
+    lines = [b'{"i": %d, "pad": "%s"}' % (i, b"x" * 50) for i in range(2000)]
+    lines[1500] = b'{"s": "\xe9"}'
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    err = error_of(p, "jsonable")
+    assert err.line == 1501 and "not UTF-8" in str(err)
 
 
 def test_jsonable_blank_line_is_an_error(tmp_path):
@@ -383,8 +417,9 @@ def test_csv_bom_and_crlf(tmp_path):
 
 def test_csv_not_utf8(tmp_path):
     p = tmp_path / "l.csv"
-    p.write_bytes(b"a,b\n1,\xe9\n")
-    assert "not UTF-8" in str(error_of(p, "csv"))
+    p.write_bytes(b"a,b\n" + b"1,2\n" * 5000 + b"1,\xe9\n")
+    err = error_of(p, "csv")
+    assert "not UTF-8" in str(err) and err.line == 5002
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Text formats: ``.json``, ``.jsonable`` (one JSON document per line) and delimited tables
 (``.csv`` comma, ``.tsv``/``.htsv`` tab, ``.ssv`` space), each with a header row.
 
-Text is read as UTF-8 (a byte-order mark is tolerated). Standard library only.
+Text is read as UTF-8, as ONE reads it: JSON formats refuse a byte-order mark (``json.loads``
+does), delimited tables tolerate one (pandas does). Standard library only.
 """
 
 from __future__ import annotations
@@ -23,13 +24,27 @@ def _oserror(exc: OSError, path) -> ContentError:
     return ContentError(f"cannot read the file: {exc.strerror or exc}", path)
 
 
-def _decode_error(exc: UnicodeDecodeError, path, line: int | None = None) -> ContentError:
-    where = f"line {line}" if line is not None else f"byte {exc.start}"
-    return ContentError(f"not UTF-8 text: {exc.reason} at {where}", path, line)
+def _decode_error(exc: UnicodeDecodeError, path, data: bytes) -> ContentError:
+    line = data.count(b"\n", 0, exc.start) + 1
+    return ContentError(f"not UTF-8 text: {exc.reason} at byte {exc.start} (line {line})", path, line)
+
+
+def _first_undecodable_line(path) -> ContentError:
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _decode_error(exc, path, data)
+    return ContentError("not UTF-8 text", path)  # pragma: no cover - the caller saw an error
 
 
 def json_facts(path: str | os.PathLike) -> ContentFacts:
-    """Parse a whole JSON document; ``rows`` is its length when it is a list."""
+    """Parse a whole JSON document; ``rows`` is its length when it is a list.
+
+    Parsed as ONE parses it (``json.loads`` of the UTF-8 text): a byte-order mark is refused,
+    ``NaN`` and ``Infinity`` are accepted.
+    """
     try:
         with open(path, "rb") as f:
             data = f.read()
@@ -38,9 +53,9 @@ def json_facts(path: str | os.PathLike) -> ContentFacts:
     if not data:
         return ContentFacts(format="json", size=0)
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _decode_error(exc, path) from None
+        raise _decode_error(exc, path, data) from None
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -55,33 +70,34 @@ def json_facts(path: str | os.PathLike) -> ContentFacts:
 def jsonable_facts(path: str | os.PathLike) -> ContentFacts:
     """Parse every line of a ``.jsonable`` file; ``rows`` is the number of lines.
 
-    ONE reads these files line by line with ``json.loads``, so a blank line (including a blank
-    last line after the final newline) fails to load: it is reported here too.
+    Lines are split as ONE's reader splits them (text mode: ``\\n``, ``\\r\\n`` or ``\\r``) and
+    each goes through ``json.loads``, so a blank line (including a blank last line after the
+    final newline) and a byte-order mark fail to load: both are reported here.
     """
     lines = 0
-    size = 0
     try:
-        with open(path, "rb") as f:
-            for lines, raw in enumerate(f, start=1):
-                size += len(raw)
-                try:
-                    text = raw.decode("utf-8-sig" if lines == 1 else "utf-8")
-                except UnicodeDecodeError as exc:
-                    raise _decode_error(exc, path, lines) from None
-                if not text.strip():
-                    raise ContentError(f"line {lines} is blank: every line must hold one JSON value",
-                                       path, lines)
-                try:
-                    json.loads(text)
-                except json.JSONDecodeError as exc:
-                    raise ContentError(f"line {lines} is not JSON (column {exc.colno}: {exc.msg})",
-                                       path, lines) from None
-                except RecursionError:
-                    raise ContentError(f"line {lines} is JSON nested too deeply to parse", path, lines) from None
+        with open(path, encoding="utf-8") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size == 0:
+                return ContentFacts(format="jsonable", size=0)
+            try:
+                for lines, text in enumerate(f, start=1):
+                    if not text.strip():
+                        raise ContentError(f"line {lines} is blank: every line must hold one JSON value",
+                                           path, lines)
+                    try:
+                        json.loads(text)
+                    except json.JSONDecodeError as exc:
+                        raise ContentError(f"line {lines} is not JSON (column {exc.colno}: {exc.msg})",
+                                           path, lines) from None
+                    except RecursionError:
+                        raise ContentError(f"line {lines} is JSON nested too deeply to parse",
+                                           path, lines) from None
+            except UnicodeDecodeError:
+                # the text layer decodes blocks ahead of the lines: find the line in the bytes
+                raise _first_undecodable_line(path) from None
     except OSError as exc:
         raise _oserror(exc, path) from None
-    if size == 0:
-        return ContentFacts(format="jsonable", size=0)
     return ContentFacts(format="jsonable", size=size, rows=lines)
 
 
@@ -119,9 +135,8 @@ def delimited_facts(path: str | os.PathLike, extension: str) -> ContentFacts:
             except csv.Error as exc:
                 raise ContentError(f"line {reader.line_num} cannot be parsed: {exc}", path,
                                    reader.line_num) from None
-            except UnicodeDecodeError as exc:
-                raise ContentError(f"not UTF-8 text: {exc.reason} near line {reader.line_num + 1}",
-                                   path, reader.line_num + 1) from None
+            except UnicodeDecodeError:
+                raise _first_undecodable_line(path) from None
     except OSError as exc:
         raise _oserror(exc, path) from None
     if header is None:  # only blank lines
