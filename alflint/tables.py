@@ -130,13 +130,14 @@ def canonical_session_path(lab: str | None, subject: str, date: str, number: str
     return f"{head}{subject}/{date}/{number}"
 
 
+#: The hex digit of the RFC 4122 variant nibble (binary 10xx) for each md5 hex digit.
+_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
+
+
 def _uuid3(namespace_bytes: bytes, name: str) -> str:
-    """``str(uuid.uuid3(namespace, name))`` without building UUID objects (hot loop)."""
-    digest = bytearray(hashlib.md5(namespace_bytes + name.encode("utf-8"), usedforsecurity=False).digest())
-    digest[6] = (digest[6] & 0x0F) | 0x30  # version 3
-    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    h = digest.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+    """``str(uuid.uuid3(namespace, name))`` from the md5 hex digest, without UUID objects."""
+    h = hashlib.md5(namespace_bytes + name.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def session_eid(session: SessionRow | str) -> str:
@@ -305,6 +306,7 @@ def _check_session(row: SessionRow) -> int:
 
 
 def _check_rel_path(rel_path, session: str) -> None:
+    """Raise the ValueError that says what is wrong with a rel_path."""
     if not isinstance(rel_path, str) or not rel_path:
         raise ValueError(f"dataset of session {session!r} has no rel_path ({rel_path!r})")
     if rel_path[0] == "/" or "\\" in rel_path or "\n" in rel_path:
@@ -364,7 +366,8 @@ def build_tables(
             if row_lab and row_lab != lab:
                 raise ValueError(f"session {row.path!r} belongs to lab {row_lab!r}, not to lab {lab!r} given by lab=")
             row_lab = lab
-        by_path[row.path] = (canonical, session_eid(canonical), days, row, row_lab)
+        eid = session_eid(canonical)
+        by_path[row.path] = (canonical, eid, days, row, row_lab, uuid.UUID(eid).bytes)
 
     ses_order = sorted(by_path.values(), key=lambda item: item[1])
     ses_table = pa.Table.from_arrays(
@@ -380,58 +383,63 @@ def build_tables(
         schema=_with_metadata(sessions_schema(), "sessions", origin),
     )
 
-    # Datasets: validate, compute ids and default revisions, sort.
+    # Datasets: validate, compute ids and default revisions, sort. This loop runs once per
+    # file of the repository, so it is written for speed.
     records = []  # (eid, id, rel_path, size, hash, mtime)
-    seen = set()
-    eid_bytes: dict[str, bytes] = {}
+    append = records.append
+    md5 = hashlib.md5
+    variant = _VARIANT
     hashed = unhashed = 0
     for row in datasets:
-        if not isinstance(row, DatasetRow):
+        if len(row) != 5:
             row = DatasetRow(*row)
-        session = by_path.get(row.session)
-        if session is None:
-            raise ValueError(f"dataset {row.rel_path!r} belongs to session {row.session!r}, which is not in the sessions")
-        _check_rel_path(row.rel_path, row.session)
-        key = (session[0], row.rel_path)
-        if key in seen:
-            raise ValueError(f"dataset {row.rel_path!r} of session {row.session!r} is listed twice")
-        seen.add(key)
-        size = row.file_size
+        session, rel_path, size, digest, mtime = row
+        info = by_path.get(session)
+        if info is None:
+            raise ValueError(f"dataset {rel_path!r} belongs to session {session!r}, which is not in the sessions")
+        if (
+            type(rel_path) is not str or not rel_path or rel_path[0] in "/." or rel_path[-1] == "/"
+            or "//" in rel_path or "/." in rel_path or "\\" in rel_path or "\n" in rel_path
+        ):
+            _check_rel_path(rel_path, session)  # raises when it is really wrong
         if not isinstance(size, int) or size < 0:
-            raise ValueError(f"dataset {row.rel_path!r} of session {row.session!r}: bad file size {size!r}")
-        if row.hash is None:
+            raise ValueError(f"dataset {rel_path!r} of session {session!r}: bad file size {size!r}")
+        if digest is None:
             unhashed += 1
-        elif isinstance(row.hash, str) and _MD5.match(row.hash):
+        elif isinstance(digest, str) and _MD5.match(digest):
             hashed += 1
         else:
-            raise ValueError(
-                f"dataset {row.rel_path!r} of session {row.session!r}: hash {row.hash!r} is not a lower-case md5 hex digest"
-            )
-        if store_mtime and not isinstance(row.mtime_ns, int):
-            raise ValueError(f"dataset {row.rel_path!r} of session {row.session!r}: store_mtime needs mtime_ns")
-        eid = session[1]
-        namespace = eid_bytes.get(eid)
-        if namespace is None:
-            namespace = eid_bytes[eid] = uuid.UUID(eid).bytes
-        records.append((eid, _uuid3(namespace, row.rel_path), row.rel_path, size, row.hash, row.mtime_ns))
+            raise ValueError(f"dataset {rel_path!r} of session {session!r}: hash {digest!r} is not a lower-case md5 hex digest")
+        if store_mtime and not isinstance(mtime, int):
+            raise ValueError(f"dataset {rel_path!r} of session {session!r}: store_mtime needs mtime_ns")
+        h = md5(info[5] + rel_path.encode("utf-8"), usedforsecurity=False).hexdigest()
+        append((info[1], f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}", rel_path, size, digest, mtime))
     if hashed and unhashed:
         raise ValueError(
             f"{hashed} datasets have an md5 hash and {unhashed} have none: hash all datasets or none"
         )
-    records.sort()  # by (eid, id): unique, so the rest of the tuple is never compared
+    records.sort()  # by (eid, id)
+    for before, after in zip(records, records[1:]):
+        if before[:2] == after[:2]:
+            session = next(p for p, info in by_path.items() if info[1] == after[0])
+            raise ValueError(f"dataset {after[2]!r} of session {session!r} is listed twice")
 
     # default_revision: the greatest revision (plain string order, '' lowest) per
-    # (session, rel_path without the revision folder).
-    newest: dict[tuple[str, str], tuple[str, int]] = {}
-    for i, record in enumerate(records):
-        stem, revision = split_revision(record[2])
-        key = (record[0], stem)
-        best = newest.get(key)
-        if best is None or revision > best[0]:
-            newest[key] = (revision, i)
-    default = [False] * len(records)
-    for _, i in newest.values():
-        default[i] = True
+    # (session, rel_path without the revision folder). Only revisioned paths hold '#'.
+    newest: dict[tuple[str, str], str] = {}
+    for record in records:
+        if "#" in record[2]:
+            stem, revision = split_revision(record[2])
+            key = (record[0], stem)
+            if revision > newest.get(key, ""):
+                newest[key] = revision
+    if newest:
+        default = []
+        for record in records:
+            stem, revision = split_revision(record[2]) if "#" in record[2] else (record[2], "")
+            default.append(newest.get((record[0], stem), "") == revision)
+    else:
+        default = [True] * len(records)
 
     n = len(records)
     if n:

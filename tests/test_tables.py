@@ -632,7 +632,10 @@ def test_unpadded_session_number_gets_padded_canonical_id():
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("rel_path", [None, "", "/abs/x.y.npy", "alf//x.y.npy", "../x.y.npy", "alf\\x.y.npy"])
+@pytest.mark.parametrize("rel_path", [
+    None, "", "/abs/x.y.npy", "alf//x.y.npy", "../x.y.npy", "alf\\x.y.npy", "alf/./x.y.npy", "alf/../x.y.npy",
+    "alf/", ".", "alf/x.y.npy\n", 5,
+])
 def test_bad_rel_paths_raise(rel_path):
     ses = [SessionRow("s/2021-06-01/001", None, "s", "2021-06-01", "001")]
     with pytest.raises(ValueError, match="rel_path|POSIX|folder"):
@@ -648,6 +651,13 @@ def test_duplicate_and_orphan_datasets_raise():
         build_tables(ses, [row._replace(session="t/2021-06-01/001")])
     with pytest.raises(ValueError, match="file size"):
         build_tables(ses, [row._replace(file_size=-1)])
+
+
+def test_hidden_names_are_not_mistaken_for_dot_folders():
+    ses = [SessionRow("s/2021-06-01/001", None, "s", "2021-06-01", "001")]
+    rels = [".hidden.x.npy", "alf/.x.y.npy", "alf/..x.y.npy"]  # odd, but relative paths
+    _, d = build_tables(ses, [DatasetRow("s/2021-06-01/001", r, 1) for r in rels])
+    assert sorted(d.column("rel_path").to_pylist()) == sorted(rels)
 
 
 def test_no_null_rel_paths_in_output(tree):
@@ -773,3 +783,10 @@ def test_tables_module_not_imported_by_alflint():
     code = "import sys, alflint; assert 'alflint.tables' not in sys.modules and 'pyarrow' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
 
+
+
+def test_fast_uuid3_equals_uuid_module():
+    names = ["", "a", "alf/spikes.times.npy", "ünï/cödé.x.npy", "x" * 300] + [f"n{i}/{i * 7919}" for i in range(2000)]
+    for namespace in (ALFLINT_NAMESPACE, uuid.UUID(session_eid("s/2021-06-01/001"))):
+        for name in names:
+            assert tables._uuid3(namespace.bytes, name) == str(uuid.uuid3(namespace, name))
