@@ -80,7 +80,7 @@ class Pack:
                 self._by_name.setdefault(t.name, []).append(t.name)
 
     def match(self, filename: str, object_attribute: str | None = None) -> tuple[str, ...]:
-        """Names of the types ``filename`` matches (Alyx's rule), in pack order.
+        """Names of the types ``filename`` matches (Alyx's rule), sorted.
 
         ``object_attribute`` is ``object.attribute`` of the parsed name (no namespace, no
         timescale); when ``None`` the file name without its extension is used, as Alyx does for
@@ -94,7 +94,7 @@ class Pack:
             lower = filename.lower()
             hits = [name for match, name in self._patterns if match(lower)]
             hits += self._by_name.get(object_attribute, ())
-            found = self._memo[key] = tuple(hits)
+            found = self._memo[key] = tuple(sorted(hits))
         return found
 
 
