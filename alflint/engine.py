@@ -36,7 +36,8 @@ def load_rules(plugins: Plugins) -> tuple[dict[str, Rule], list[Issue]]:
     """All rules of all registered plugins by code, and issues for registration problems."""
     rules: dict[str, Rule] = {}
     problems: list[Issue] = []
-    for impl in reversed(plugins.manager.hook.alflint_rules.get_hookimpls()):
+    # registration order (built-in first): a later plugin cannot take over an existing code
+    for impl in plugins.manager.hook.alflint_rules.get_hookimpls():
         plugin_name = plugins.manager.get_name(impl.plugin) or "?"
         try:
             contributed = impl.function() or []
@@ -412,9 +413,8 @@ def _rebase(issue: Issue, prefix: str) -> Issue:
 
 
 def _report_root(abs_paths: list[str]) -> str:
-    folders = [p if os.path.isdir(p) else os.path.dirname(p) for p in abs_paths]
-    if len(folders) == 1 and os.path.isdir(abs_paths[0]):
-        return folders[0]
+    # a file is walked with its session folder (see _plan): paths are relative to that, never '../'
+    folders = [p if os.path.isdir(p) else (_session_folder(p) or os.path.dirname(p)) for p in abs_paths]
     return os.path.commonpath(folders)
 
 

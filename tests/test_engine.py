@@ -1,0 +1,202 @@
+"""The rule engine: selection, severities, single files, and a broken rule or plugin.
+
+Every test builds a real tree and runs ``alflint.check`` on it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import alflint
+from alflint.model import Report
+from rule_cases import build_files
+
+S = "subj/2021-01-01/001"
+
+CRASHY = '''
+from alflint.plugin import hookimpl
+from alflint.rule import rule
+
+
+@rule("LAB900", "crashy", "error", "path")
+def crashy(dataset, ctx):
+    """Crashes on one file, to show that a broken rule does not stop the run.
+
+    **What it checks:** nothing. **Why it matters:** it does not.
+    """
+    if dataset.name == "boom.times.npy":
+        raise ZeroDivisionError("division by zero in a lab rule")
+    return ()
+
+
+@rule("LAB901", "crashy-session", "error", "session")
+def crashy_session(session, ctx):
+    """Crashes on every session."""
+    raise KeyError("missing")
+
+
+@hookimpl
+def alflint_rules():
+    return [crashy, crashy_session]
+'''
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
+
+
+def repo(root: Path, files: dict, config: str = "") -> Path:
+    build_files(root, files)
+    (root / "alflint.toml").write_text(config, encoding="utf-8")
+    return root
+
+
+def codes(report: Report) -> list[str]:
+    return sorted(i.code for i in report.issues)
+
+
+# --------------------------------------------------------------------------------------------
+# A broken rule, a broken plugin
+# --------------------------------------------------------------------------------------------
+
+
+def test_a_crashing_rule_becomes_alf900_naming_rule_and_path_and_the_run_goes_on(tmp_path):
+    root = repo(tmp_path, {f"{S}/alf/boom.times.npy": None, f"{S}/alf/Spikes.times.npy": None},
+                'plugins = ["crashy.py"]\nextend-select = ["LAB900"]\n')
+    (root / "crashy.py").write_text(CRASHY)
+    report = alflint.check(root, select=["ALF104"])
+    assert codes(report) == ["ALF104", "ALF900"]
+    (crash,) = [i for i in report.issues if i.code == "ALF900"]
+    assert crash.path == f"{S}/alf/boom.times.npy"
+    assert crash.severity == "error" and crash.name == "rule-crashed"
+    assert "rule LAB900 (crashy) crashed: ZeroDivisionError: division by zero in a lab rule" in crash.message
+    assert report.internal_errors == 1 and not report.ok
+
+
+def test_a_crashing_session_rule_names_the_session(tmp_path):
+    root = repo(tmp_path, {f"{S}/alf/spikes.times.npy": None, "subj/2021-01-02/001/a.b.npy": None},
+                'plugins = ["crashy.py"]\n')
+    (root / "crashy.py").write_text(CRASHY)
+    report = alflint.check(root, select=["LAB901"])
+    assert [(i.code, i.path) for i in report.issues] == [("ALF900", S), ("ALF900", "subj/2021-01-02/001")]
+    assert "rule LAB901 (crashy-session) crashed: KeyError" in report.issues[0].message
+    assert report.internal_errors == 2
+
+
+def test_a_plugin_that_fails_to_import_becomes_alf901_and_the_builtin_rules_still_run(tmp_path):
+    root = repo(tmp_path, {f"{S}/alf/Spikes.times.npy": None}, 'plugins = ["broken_rules.py"]\n')
+    (root / "broken_rules.py").write_text("import numpy_does_not_exist\n")
+    report = alflint.check(root, select=["ALF104"])
+    assert codes(report) == ["ALF104", "ALF901"]
+    (failed,) = [i for i in report.issues if i.code == "ALF901"]
+    assert "broken_rules.py" in failed.message and "ModuleNotFoundError" in failed.message
+    assert failed.name == "plugin-failed"
+    assert report.internal_errors == 1 and not report.ok
+
+
+def test_two_rules_with_one_code_become_alf902_and_the_first_is_kept(tmp_path):
+    root = repo(tmp_path, {f"{S}/alf/Spikes.times.npy": None}, 'plugins = ["dup.py"]\n')
+    (root / "dup.py").write_text(
+        "from alflint.plugin import hookimpl\nfrom alflint.rule import rule\n"
+        "@rule('ALF104', 'my-object-rule', 'error', 'path')\n"
+        "def mine(dataset, ctx):\n    '''Mine.'''\n    yield 'mine'\n"
+        "@hookimpl\ndef alflint_rules():\n    return [mine]\n")
+    report = alflint.check(root, select=["ALF104"])
+    assert codes(report) == ["ALF104", "ALF902"]
+    (kept,) = [i for i in report.issues if i.code == "ALF104"]
+    assert kept.name == "object-not-camel-case"
+    assert "my-object-rule" in [i for i in report.issues if i.code == "ALF902"][0].message
+
+
+# --------------------------------------------------------------------------------------------
+# Selection and severity
+# --------------------------------------------------------------------------------------------
+
+MIXED = {
+    f"{S}/alf/spike-times.raw.npy": None,  # ALF101
+    f"{S}/alf/spikes_times.npy": None,  # ALF102
+    f"{S}/alf/Spikes.times.npy": None,  # ALF104
+    f"{S}/alf/.DS_Store": None,  # ALF110
+    f"{S}/alf/trials.duration_ms.npy": None,  # ALF108
+}
+
+
+@pytest.mark.parametrize(
+    "select, extend, ignore, expected",
+    [
+        (["ALF1"], [], [], ["ALF101", "ALF102", "ALF104", "ALF108", "ALF110"]),
+        (["ALF1"], [], ["ALF10"], ["ALF110"]),  # ALF10 is longer than ALF1: ALF101-ALF109 go
+        (["ALF1"], ["ALF104"], ["ALF10"], ["ALF104", "ALF110"]),  # the longest selector wins
+        (["ALF104", "ALF110"], [], ["ALF1"], ["ALF104", "ALF110"]),  # a code beats a prefix
+        (["ALF1"], [], ["os-junk"], ["ALF101", "ALF102", "ALF104", "ALF108"]),  # a name beats a prefix
+        (["ALF110"], [], ["os-junk"], []),  # and beats a code
+        (["suffix-read-as-timescale"], [], [], ["ALF108"]),
+    ],
+)
+def test_select_extend_select_and_ignore_longest_match_wins(tmp_path, select, extend, ignore, expected):
+    root = repo(tmp_path, MIXED)
+    report = alflint.check(root, select=select, extend_select=extend, ignore=ignore)
+    assert codes(report) == expected
+
+
+def test_severity_overrides_by_code_and_by_name(tmp_path):
+    root = repo(tmp_path, MIXED, '[severity]\nALF104 = "error"\nos-junk = "info"\n')
+    report = alflint.check(root, select=["ALF104", "ALF110", "ALF101"])
+    severity = {i.code: i.severity for i in report.issues}
+    assert severity == {"ALF104": "error", "ALF110": "info", "ALF101": "error"}
+    report = alflint.check(root, select=["ALF104"], severity={"ALF104": "info"})  # arguments beat the file
+    assert [i.severity for i in report.issues] == ["info"]
+
+
+def test_unknown_rule_name_in_select_is_a_config_error(tmp_path):
+    root = repo(tmp_path, MIXED)
+    with pytest.raises(alflint.exceptions.ConfigError, match="unknown rule name 'no-such-rule'"):
+        alflint.check(root, select=["no-such-rule"])
+
+
+# --------------------------------------------------------------------------------------------
+# What is checked and reported
+# --------------------------------------------------------------------------------------------
+
+
+def test_checking_one_file_reports_only_that_file_its_object_and_session(tmp_path):
+    root = repo(tmp_path, {**MIXED, f"{S}/alf/spikes.clusters.npy": None, f"{S}/alf/spikes.clusters.csv": None,
+                           "subj/2021-01-01/1/x.y.npy": None})
+    report = alflint.check(root / S / "alf" / "spikes.clusters.npy", select=["ALF1", "ALF301", "ALF404"])
+    assert [(i.code, i.path) for i in report.issues] == [("ALF301", "alf/spikes.clusters.csv")]
+    report = alflint.check(root / S / "alf" / "Spikes.times.npy", select=["ALF1", "ALF301"])
+    assert [(i.code, i.path) for i in report.issues] == [("ALF104", "alf/Spikes.times.npy")]
+
+
+def test_issues_carry_session_collection_and_revision(tmp_path):
+    root = repo(tmp_path, {f"lab1/Subjects/{S}/alf/probe00/#2021-07-05#/Spikes.times.npy": None})
+    (issue,) = alflint.check(root, select=["ALF104"]).issues
+    assert (issue.session, issue.collection, issue.revision) == (f"lab1/Subjects/{S}", "alf/probe00", "2021-07-05")
+    assert issue.path == f"lab1/Subjects/{S}/alf/probe00/#2021-07-05#/Spikes.times.npy"
+
+
+def test_report_counts_files_and_sessions(tmp_path):
+    root = repo(tmp_path, {f"{S}/alf/spikes.times.npy": None, "subj/2021-01-02/001/alf/spikes.times.npy": None,
+                           "README.md": "hello"})
+    report = alflint.check(root)
+    assert report.files_checked == 4  # with README.md and alflint.toml
+    assert report.sessions == [S, "subj/2021-01-02/001"] and report.sessions_checked == 2
+    assert report.ok and report.issues == []
+
+
+def test_a_missing_path_is_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no such file or folder"):
+        alflint.check(tmp_path / "nope")
+
+
+def test_the_builtin_rules_are_cheap_on_a_clean_tree(tmp_path):
+    """Every path rule returns early on valid names: 3,000 files check in well under a second."""
+    files = {f"subj{s}/2021-01-{d:02d}/001/alf/probe{p:02d}/spikes.{a}.npy": b"x"
+             for s in range(10) for d in range(1, 11) for p in range(10) for a in ("times", "clusters", "amps")}
+    root = repo(tmp_path, files)
+    report = alflint.check(root, select=["ALF1", "ALF2", "ALF3", "ALF4"], content=False)
+    assert report.issues == [] and report.files_checked == 3001
+    assert report.duration < 1.5
