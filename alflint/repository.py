@@ -483,7 +483,10 @@ class Repository:
         self._qc = datasets["qc"].cat.codes.to_numpy()
         self._has_default = "default_revision" in datasets.columns
         self._default = datasets["default_revision"].fillna(False).to_numpy(dtype=bool) if self._has_default else None
+        self._sizes = datasets["file_size"].to_numpy(dtype=object)
+        self._hashes = datasets["hash"].to_numpy(dtype=object)
         self._rows_cache: dict[str, tuple[_Row, ...]] = {}
+        self._validated: set[frozenset] = set()
         self._paths_cache: dict[str, Path] = {}
 
     def __repr__(self) -> str:
@@ -761,21 +764,23 @@ class Repository:
         """Absolute paths of the rows (None where the file is missing), checking the stored
         size, and the stored md5 only when ``check_hash``."""
         base = self.eid2path(key)
-        sizes = self._datasets["file_size"].to_numpy() if rows else None
-        hashes = self._datasets["hash"] if check_hash else None
+        sizes, hashes = self._sizes, self._hashes
         out: list[Path | None] = []
+        self._stats = {}
         for row in rows:
             path = base / row.rel_path
             try:
-                size = path.stat().st_size
+                st = os.stat(path)
             except OSError:
                 out.append(None)
                 continue
+            size = st.st_size
+            self._stats[path] = (size, st.st_mtime_ns)
             stored = sizes[row.pos]
             if stored is not None and stored is not pd.NA and not pd.isna(stored) and int(stored) != size:
                 self._warn_once(f"size:{path}", f"{path} is {size} bytes but the tables say {int(stored)}: the tables are stale (run `alflint index`)")
             elif check_hash:
-                expected = hashes.iloc[row.pos]
+                expected = hashes[row.pos]
                 if isinstance(expected, str) and expected:
                     digest = hashlib.md5(path.read_bytes()).hexdigest()
                     if digest != expected:
@@ -799,19 +804,23 @@ class Repository:
         """
         if not files:
             return
+        stats = getattr(self, "_stats", {})
+        version = frozenset((str(f), stats.get(f)) for f in files)
+        if all(stats.get(f) for f in files) and version in self._validated:
+            return  # these files, unchanged, passed already
         try:
             from .engine import check_files  # type: ignore[attr-defined]
         except ImportError:
             check_files = None
         if check_files is None:
             self._minimal_validate(files)
+            self._validated.add(version)
             return
+        root = str(self.root)
         rels = []
         for f in files:
-            try:
-                rels.append(Path(f).resolve().relative_to(self.root).as_posix())
-            except ValueError:
-                rels.append(Path(f).as_posix())
+            text = str(f)
+            rels.append(text[len(root) + 1:].replace(os.sep, "/") if text.startswith(root + os.sep) else Path(f).as_posix())
         report = check_files(self.root, rels)
         errors = list(getattr(report, "errors", []))
         for issue in getattr(report, "warnings", []):
@@ -819,6 +828,7 @@ class Repository:
         if errors:
             reasons = [f"{i.path}: {i.code} {i.message}" for i in errors]
             raise ALFInvalid(f"{len(errors)} error(s) in the files to load", reasons, report=report)
+        self._validated.add(version)
 
     def _minimal_validate(self, files: Sequence[Path]) -> None:
         groups: dict[tuple[str, str], list[tuple[str, tuple]]] = {}
