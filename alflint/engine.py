@@ -454,10 +454,15 @@ def _session_folder(file_path: str) -> str | None:
 
 
 def _touched(collection: Collection, files: set[str]) -> set[str]:
-    """Report paths (relative to the collection root) of the given files, their objects and sessions."""
+    """Report paths (relative to the collection root) of the given files, their folders, objects and sessions."""
     root = collection.root.rstrip("/") + "/"
     rels = {f[len(root):] for f in files if f.startswith(root)}
     touched = set(rels)
+    for rel in rels:  # folder rules (ALF2xx) report at the folders holding the files
+        folder = rel.rpartition("/")[0]
+        while folder:
+            touched.add(folder)
+            folder = folder.rpartition("/")[0]
     for obj in collection.objects:
         if any(d.rel in rels for d in obj.datasets):
             touched.add(_target_path(obj))

@@ -90,9 +90,9 @@ def not_a_dataset(dataset, ctx):
 
     **What it checks:** files inside a session folder whose name has no dot or one dot
     (``spikes.times``, ``spikes_times.npy``, ``notes``). Where the intended dataset name is
-    obvious the message suggests it. OS junk is ALF110's; files matching the ``allow``
-    option (by default ``README*`` and ibllib's ``*.flag`` pipeline flags) and files inside
-    hidden folders (ALF202) are not reported; excluded paths are never looked at.
+    obvious the message suggests it. Not reported: hidden files (``.gitkeep``; OS junk is
+    ALF110's), files matching the ``allow`` option (by default ``README*`` and ibllib's
+    ``*.flag`` pipeline flags), files inside hidden folders (ALF202's) and excluded paths.
 
     **Why it matters:** ONE indexes only names with at least two dots
     (``object.attribute.extension``); anything else is silently left out of the cache, so
@@ -108,7 +108,9 @@ def not_a_dataset(dataset, ctx):
         return
     name = dataset.name
     dots = name.count(".")
-    if dots >= 2 or is_os_junk(name) or _allowed(name, tuple(ctx.options["allow"])) or in_hidden_folder(dataset):
+    if dots >= 2 or name.startswith(".") or is_os_junk(name) or in_hidden_folder(dataset):
+        return
+    if _allowed(name, tuple(ctx.options["allow"])):
         return
     message = f"{name!r} is not a dataset name ({'one dot' if dots else 'no dot'}; datasets are object.attribute.extension): ONE will not index this file"
     suggestion = _dataset_name_for(name)

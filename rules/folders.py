@@ -141,9 +141,9 @@ def _date_label_problem(label: str) -> str | None:
 
 
 def _valid_revisions(session):
-    """Files of ``session`` in a valid revision folder."""
+    """Files of ``session`` in a valid revision folder (whatever the collection above it)."""
     for dataset in session.datasets:
-        if dataset.revision is not None and not dataset.folder_reasons:
+        if dataset.revision is not None and not any(r.part == "revision" for r in dataset.folder_reasons):
             yield dataset
 
 

@@ -171,6 +171,12 @@ def test_checking_one_file_reports_only_that_file_its_object_and_session(tmp_pat
     assert [(i.code, i.path) for i in report.issues] == [("ALF104", "alf/Spikes.times.npy")]
 
 
+def test_checking_one_file_reports_the_problems_of_its_folders(tmp_path):
+    root = repo(tmp_path, {f"{S}/alf/probe 00/#v1#/spikes.times.npy": None, f"{S}/my raw/x.y.npy": None})
+    report = alflint.check(root / S / "alf" / "probe 00" / "#v1#" / "spikes.times.npy", select=["ALF2"])
+    assert [(i.code, i.path) for i in report.issues] == [("ALF201", "alf/probe 00"), ("ALF204", "alf/probe 00/#v1#")]
+
+
 def test_issues_carry_session_collection_and_revision(tmp_path):
     root = repo(tmp_path, {f"lab1/Subjects/{S}/alf/probe00/#2021-07-05#/Spikes.times.npy": None})
     (issue,) = alflint.check(root, select=["ALF104"]).issues
