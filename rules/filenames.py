@@ -70,7 +70,7 @@ def invalid_filename(dataset, ctx):
 
     **Good:** ``spikes.times.npy``, ``spikes.times.raw.npy``
     """
-    if dataset.session is None or dataset.parts is not None:
+    if dataset.parts is not None or dataset.session is None:
         return
     name = dataset.name
     if name.count(".") < 2 or is_os_junk(name):
@@ -104,8 +104,8 @@ def not_a_dataset(dataset, ctx):
 
     Options: ``allow`` (list of globs, default ``["README*", "*.flag"]``).
     """
-    if dataset.session is None:
-        return
+    if dataset.parts is not None or dataset.session is None:
+        return  # a valid name has two dots
     name = dataset.name
     dots = name.count(".")
     if dots >= 2 or name.startswith(".") or is_os_junk(name) or in_hidden_folder(dataset):
@@ -171,7 +171,7 @@ def misparsed_namespace(dataset, ctx):
 
     **Good:** ``trials.intervals.npy``, ``_ibl_trials.intervals.npy``
     """
-    if dataset.session is None or dataset.parts is not None:
+    if dataset.parts is not None or dataset.session is None:
         return
     name = dataset.name
     if name.count(".") < 2 or not _incomplete_namespace(name):
@@ -391,17 +391,17 @@ def suffix_read_as_timescale(dataset, ctx):
     attribute, timescale = parts.attribute, parts.timescale
     words = timescale.split("_")
     if words[0] == "timestamps":
-        yield (f"'{attribute}_timestamps' is read as attribute {attribute!r} on the timescale {timescale!r} "
-               f"(only _times and _intervals stay in an attribute), so ONE keys it {dataset.key!r}: "
+        yield (f"'{attribute}_timestamps' is read as attribute {attribute!r} on the clock (timescale) {timescale!r}: "
+               f"only _times and _intervals stay in an attribute, so attribute='{attribute}_timestamps' finds nothing; "
                f"timestamps are the attribute 'timestamps' of the object they time ('{parts.object}.timestamps'), "
                f"or write {attribute + 'Timestamps'!r}")
         return
     units = _unit_set(tuple(ctx.options["units"]))
     unit = next((w for w in words if w.lower() in units), None)
     if unit is not None:
-        yield (f"'_{unit}' is a unit, but after attribute {attribute!r} it is read as the timescale {timescale!r}, "
-               f"so ONE keys this file {dataset.key!r}: ALF has no unit suffix (times are in seconds); "
-               f"put the unit in the attribute ({attribute + unit[:1].upper() + unit[1:]!r}) or in the documentation")
+        yield (f"'_{unit}' is a unit, but ONE reads attribute {attribute!r} on the clock (timescale) {timescale!r}: "
+               f"ALF has no unit suffix (times are in seconds); put the unit in the attribute "
+               f"({attribute + unit[:1].upper() + unit[1:]!r}) or in the documentation")
 
 
 # --------------------------------------------------------------------------------------------
@@ -444,8 +444,8 @@ def os_junk(dataset, ctx):
 
     **Good:** nothing but data in a session (delete them; on macOS ``dot_clean`` merges ``._`` files)
     """
-    if dataset.session is None or not is_os_junk(dataset.name):
-        return
+    if dataset.parts is not None or dataset.session is None or not is_os_junk(dataset.name):
+        return  # junk names never parse
     name = dataset.name
     if name.startswith("._"):
         why = "macOS AppleDouble file (resource fork)"
