@@ -401,7 +401,8 @@ def _attribute_reasons(token: str) -> list[Reason]:
         return [Reason("attribute", f"attribute {token!r} starts with '_' (only the deprecated _xxx_ prefix may)")]
     if token.endswith("_"):
         return [Reason("attribute", f"attribute {token!r} ends with '_' (an empty timescale)")]
-    return [Reason("attribute", f"attribute {token!r} is not camelCase letters and digits with an optional _timescale")]
+    # unreachable: any other run of ASCII word characters reads as attribute(_timescale)
+    return [Reason("attribute", f"attribute {token!r} is not letters and digits with an optional _timescale")]  # pragma: no cover
 
 
 def collection_reasons(collection: str | os.PathLike) -> list[Reason]:

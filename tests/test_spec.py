@@ -631,6 +631,12 @@ def test_path_objects_are_accepted():
     assert spec.parse_path(pathlib.PureWindowsPath("s\\2021-01-01\\001\\alf\\o.a.b")).collection == "alf"
     assert spec.is_session_path(pathlib.Path("/tmp/s/2021-01-01/001"))
 
+    class Fspath:  # any os.PathLike, such as os.DirEntry
+        def __fspath__(self):
+            return "s/2021-01-01/001/alf/o.a.b"
+
+    assert spec.parse_path(Fspath()).collection == "alf"
+
 
 @pytest.mark.parametrize("bad", [None, 1, b"obj.attr.npy", ["obj.attr.npy"]])
 def test_non_text_input_is_a_type_error(bad):
