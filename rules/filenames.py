@@ -194,6 +194,8 @@ def misparsed_namespace(dataset, ctx):
 _CAMEL = re.compile(r"(?:[a-z]|[A-Z]{2,})[a-zA-Z0-9]*\Z", re.ASCII)
 #: SpikeGLX-style run tags after an object: _g0_t0, _imec0 (lower-case letters then digits).
 _RUN_TAGS = re.compile(r"(?:_[a-z]+[0-9]+)+\Z", re.ASCII)
+#: A SpikeGLX run name as the acquisition software writes it: any run name, gate, trigger.
+_SPIKEGLX_RUN = re.compile(r"\w+_g[0-9]+_t[0-9]+\Z", re.ASCII)
 _SPLIT_RUN_TAGS = re.compile(r"(.*?)((?:_[a-z]+[0-9]+)*)\Z", re.ASCII | re.DOTALL)
 #: An attribute: optional deprecated _xxx_ prefix, camelCase core, optional _times/_intervals.
 _CAMEL_ATTRIBUTE = re.compile(r"(?:_[a-z]+_)?(?:[a-z]|[A-Z]{2,})[a-zA-Z0-9]*(?:_times|_intervals)?\Z", re.ASCII)
@@ -226,15 +228,18 @@ def object_not_camel_case(dataset, ctx):
     **What it checks:** the object part (``spikes`` in ``spikes.times.npy``) of every valid
     dataset name in a session starts with a lower-case letter and holds only letters and
     digits. Acronyms are allowed at the start (``ROIMotion``, ``DAQdata``, ``RFMapStim``).
-    Underscores are not camelCase, with one convention accepted: SpikeGLX run tags after a
-    camelCase object, lower-case letters then digits (``_spikeglx_ephysData_g0_t0.imec0.ap.bin``,
-    as recorded); set the option ``allow-run-suffix = false`` to report those too.
+    Underscores are not camelCase, with one convention accepted: run tags, lower-case
+    letters then digits, after a camelCase object (``_spikeglx_ephysData_g0_t0.imec0.ap.bin``),
+    and SpikeGLX run names as the acquisition software writes them, ``<run>_g<gate>_t<trigger>``
+    (``my_run_g0_t0.imec0.ap.bin``): raw files keep the names they were recorded with. Set the
+    option ``allow-run-suffix = false`` to report those too.
 
     **Why it matters:** ONE loads the file, but the ALF specification names objects in
     camelCase, Alyx dataset types and other people's code search for ``spikes``, not
     ``Spikes`` or ``spike_times``, and object names are matched exactly.
 
-    **Bad:** ``Spikes.times.npy``, ``spike_times.raw.npy`` (object ``spike_times``)
+    **Bad:** ``Spikes.times.npy``, ``spike_times.raw.npy`` (object ``spike_times``),
+    ``iblrig_ephysData.raw.bin``
 
     **Good:** ``spikes.times.npy``, ``ROIMotion.energy.npy``, ``_spikeglx_ephysData_g0_t0.imec0.ap.bin``
 
@@ -245,8 +250,9 @@ def object_not_camel_case(dataset, ctx):
         return
     obj = parts.object
     head, underscore, tail = obj.partition("_")
-    if underscore and ctx.options["allow-run-suffix"] and _CAMEL.match(head) and _RUN_TAGS.match("_" + tail):
-        return
+    if underscore and ctx.options["allow-run-suffix"]:
+        if (_CAMEL.match(head) and _RUN_TAGS.match("_" + tail)) or _SPIKEGLX_RUN.match(obj):
+            return
     core, tags = _SPLIT_RUN_TAGS.match(obj).groups() if ctx.options["allow-run-suffix"] else (obj, "")
     if not core:
         core, tags = obj, ""
