@@ -198,8 +198,8 @@ def config_yaml(rev: str, hook_ids: tuple[str, ...] = ("alflint",)) -> str:
 
 
 @pytest.mark.slow
-def test_a_commit_with_a_bad_name_fails_and_passes_once_fixed(tmp_path, pre_commit_env):
-    rev, env = pre_commit_env
+def test_a_commit_with_a_bad_name_fails_and_passes_once_fixed(tmp_path, pre_commit_env, try_repo_run):
+    rev, env = pre_commit_env  # (try_repo_run: the try-repo test's build runs meanwhile)
     root = data_repo(tmp_path / "data")
     write(root, ".pre-commit-config.yaml", config_yaml(rev))
     git(root, "add", ".pre-commit-config.yaml")
@@ -227,24 +227,36 @@ def test_a_commit_with_a_bad_name_fails_and_passes_once_fixed(tmp_path, pre_comm
     assert git(root, "log", "--format=%s").stdout.splitlines()[0] == "add amplitudes"
 
 
-@pytest.mark.slow
-def test_try_repo_runs_both_hooks(tmp_path, pre_commit_env):
-    # try-repo builds its hook environment in a temporary store (PRE_COMMIT_HOME is not used),
-    # so this is one call: every hook of the manifest at the manual stage, on all files
+@pytest.fixture(scope="session")
+def try_repo_run(tmp_path_factory, pre_commit_env):
+    """`pre-commit try-repo` on a clean data repository, started in the background.
+
+    try-repo builds its hook environment in a temporary store (PRE_COMMIT_HOME is not used),
+    which takes as long as the commit test's build; starting it first lets both builds overlap.
+    One call covers both hooks: every hook of the manifest at the manual stage, on all files.
+    """
     rev, env = pre_commit_env
-    root = data_repo(tmp_path / "data")
-    result = subprocess.run(
+    root = data_repo(tmp_path_factory.mktemp("try-repo") / "data")
+    proc = subprocess.Popen(
         [PRE_COMMIT, "try-repo", str(PROJECT), "--ref", rev, "--hook-stage", "manual", "--all-files"],
-        cwd=root, capture_output=True, text=True, env=env,
+        cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    yield root, proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
+@pytest.mark.slow
+def test_try_repo_runs_both_hooks(try_repo_run):
+    root, proc = try_repo_run
+    output, _ = proc.communicate(timeout=900)
+    assert proc.returncode == 0, output
     assert "alflint (ALF names, objects and sessions)" in output
     assert "alflint index (whole repository, ONE cache tables)" in output
     assert output.count("Passed") == 2, output
     # alflint-index wrote ONE's tables at the root, and they list both sessions
     import pandas as pd
 
-    sessions = pd.read_parquet(root / "sessions.pqt")
-    assert len(sessions) == 2
+    assert len(pd.read_parquet(root / "sessions.pqt")) == 2
     assert len(pd.read_parquet(root / "datasets.pqt")) == 4
