@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from alflint.content import values as values_module
 from alflint.content import (
     ContentError,
     check_order,
@@ -20,6 +24,13 @@ from alflint.content import (
     int_range,
     is_monotonic_increasing,
 )
+
+
+@pytest.fixture(autouse=True, params=["struct", "numpy"])
+def engine(request, monkeypatch):
+    """Run every test twice: small arrays decoded by struct, and everything through numpy."""
+    monkeypatch.setattr(values_module, "SMALL_ELEMENTS", 10**12 if request.param == "struct" else -1)
+    return request.param
 
 
 def save(path, array):
@@ -98,7 +109,7 @@ def test_int_range_parquet_from_statistics_and_data(tmp_path):
         int_range(p3, column="z")
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hnp.arrays(dtype=st.sampled_from([np.int8, np.int64, np.uint32, np.float32, np.float64]),
                   shape=hnp.array_shapes(min_dims=1, max_dims=3, max_side=9)),
        st.integers(1, 7))
@@ -176,7 +187,7 @@ def test_empty_and_zero_d(tmp_path):
     assert check_order(save(tmp_path / "z.npy", np.array(3.0))) == (None, None, 1)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hnp.arrays(dtype=st.sampled_from([np.int32, np.float64]), shape=st.integers(0, 40),
                   elements=st.integers(-5, 5)),
        st.integers(1, 9), st.booleans())
@@ -196,7 +207,7 @@ def test_first_decrease_matches_reference(tmp_path_factory, array, chunk, with_n
     assert first_decrease(p, chunk=chunk) == expected
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hnp.arrays(dtype=st.sampled_from([np.int16, np.float32]), shape=hnp.array_shapes(min_dims=2, max_dims=2, max_side=12),
                   elements=st.integers(-3, 3)),
        st.integers(1, 9), st.booleans(), st.data())
@@ -209,3 +220,33 @@ def test_column_order_matches_reference(tmp_path_factory, array, chunk, fortran,
     down = np.flatnonzero(np.maximum.accumulate(values)[:-1] > values[1:]) if values.size > 1 else []
     expected = int(down[0]) + 1 if len(down) else None
     assert first_decrease(p, column=column, chunk=chunk) == expected
+
+
+def test_default_threshold_small_files_skip_numpy_large_use_it(tmp_path, engine):
+    if engine == "numpy":
+        pytest.skip("runs in a subprocess with the default threshold: once is enough")
+    small = save(tmp_path / "s.npy", np.arange(1000, dtype=np.int64))
+    big = save(tmp_path / "b.npy", np.arange(70000, dtype=np.int64)[::-1].copy())
+    code = (
+        "import sys\n"
+        "from alflint.content import int_range, check_order\n"
+        f"assert int_range({os.fspath(small)!r}) == (0, 999, True)\n"
+        f"assert check_order({os.fspath(small)!r}).first_decrease is None\n"
+        "assert 'numpy' not in sys.modules\n"
+        f"assert check_order({os.fspath(big)!r}).first_decrease == 1\n"
+        "assert 'numpy' in sys.modules\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_bin_big_endian_and_named_dtype(tmp_path):
+    np.array([[3, 1], [2, 5], [4, 0]], dtype=">i4").tofile(tmp_path / "obj.attr.bin")
+    (tmp_path / "obj.attr.metadata.json").write_text(json.dumps({"dtype": ">i4", "columns": ["a", "b"]}))
+    assert int_range(tmp_path / "obj.attr.bin") == (0, 5, True)
+    assert first_decrease(tmp_path / "obj.attr.bin") == 1
+    assert first_decrease(tmp_path / "obj.attr.bin", column=1) == 2
+    np.array([0.5, 0.25], dtype=np.float32).tofile(tmp_path / "obj.f.bin")
+    (tmp_path / "obj.f.metadata.json").write_text(json.dumps({"dtype": "float32", "columns": ["x"]}))
+    assert int_range(tmp_path / "obj.f.bin") == (0.25, 0.5, False)
+    assert first_decrease(tmp_path / "obj.f.bin") == 1
