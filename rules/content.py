@@ -3,7 +3,7 @@
 Every rule here reads through ``ctx.facts(dataset)``, so a file is opened once per run whatever
 the number of rules; formats alflint does not inspect (video, ``.cbin``, ``.ch``, ``.meta``,
 ``.txt``, ...) are skipped, never guessed. Only ALF datasets inside sessions are looked at:
-other files have name rules of their own.
+other files have name rules of their own, and empty files have ALF109.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ def pickled_array(dataset, ctx):
     **Good:** a fixed-width string dtype (``np.array(labels, dtype=str)`` gives ``<U..``), or a
     ``.tsv``/``.pqt`` table for text.
     """
+    if not dataset.name.endswith(".npy"):
+        return
     facts = _facts(dataset, ctx)
     if facts is not None and facts.object_dtype:
         yield f"object dtype ({facts.dtype}): loading needs pickle (np.load(allow_pickle=True))"
@@ -97,6 +99,8 @@ def bin_without_metadata(dataset, ctx):
     **Good:** ``_iblrig_leftCamera.GPIO.bin`` with ``_iblrig_leftCamera.GPIO.metadata.json``
     holding ``{"dtype": "<i4", "columns": ["pin1", "pin2", "pin3", "pin4"]}``.
     """
+    if not dataset.name.endswith(".bin"):
+        return
     facts = _facts(dataset, ctx)
     if facts is not None and facts.missing_metadata:
         stem = dataset.abs_path[: -len(".bin")]
@@ -106,25 +110,7 @@ def bin_without_metadata(dataset, ctx):
         yield f"no metadata file ({head}*.metadata*.json) gives the dtype and columns of this flat binary file"
 
 
-@rule("ALF504", "empty-file", "warning", "path")
-def empty_file(dataset, ctx):
-    """A dataset file is empty (0 bytes).
-
-    **What it checks:** the size of every ALF dataset file in a session.
-
-    **Why it matters:** ONE loads any 0-byte file as ``None`` without a word, so an empty
-    placeholder left by a failed transfer silently becomes missing data in an analysis.
-
-    **Bad:** ``spikes.times.npy`` of 0 bytes.
-
-    **Good:** an empty array saved properly (``np.save('spikes.times.npy', np.zeros(0))``
-    writes a header), or no file at all.
-    """
-    if dataset.size == 0 and dataset.parts is not None and dataset.session is not None:
-        yield "the file is empty: ONE loads it as None"
-
-
-@rule("ALF505", "zero-dimensional-array", "warning", "path", content=True)
+@rule("ALF504", "zero-dimensional-array", "warning", "path", content=True)
 def zero_dimensional_array(dataset, ctx):
     """An ``.npy`` dataset holds a 0-d array (a scalar) rather than an array with rows.
 
@@ -132,12 +118,14 @@ def zero_dimensional_array(dataset, ctx):
 
     **Why it matters:** an attribute is a column of its object's table; a scalar has no rows.
     ONE's ``load_object`` crashes on it with ``IndexError`` when it checks the object's
-    dimensions (alflint counts it as one row, which broadcasts).
+    dimensions (alflint counts it as one row, which broadcasts; see ALF302).
 
     **Bad:** ``np.save('probe.depth.npy', np.float64(3.2))``.
 
     **Good:** ``np.save('probe.depth.npy', np.array([3.2]))`` (one row).
     """
+    if not dataset.name.endswith(".npy"):
+        return
     facts = _facts(dataset, ctx)
     if facts is not None and facts.format == "npy" and facts.shape == ():
         yield "a 0-d array (shape ()): ONE's load_object fails on it (IndexError); save it with shape (1,)"

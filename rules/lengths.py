@@ -151,7 +151,7 @@ def attribute_length_mismatch(obj, ctx):
     check (``check_dimensions``) exempts every key starting with ``timestamps`` but then accepts
     only a ``(2, 2)`` sync array, so a ``(k, 2)`` timestamps with ``k != 2`` makes it report the
     object inconsistent; it calls ``{0, 1}`` inconsistent (alflint lets the length-1 attribute
-    broadcast); it crashes with ``IndexError`` on a 0-d array (see ALF505); it compares files split
+    broadcast); it crashes with ``IndexError`` on a 0-d array (see ALF504); it compares files split
     into parts (``.probe00``, ``.probe01``) with each other; it does not count ``.jsonable`` lines or
     ``.bin`` rows (it does not load them as arrays).
 

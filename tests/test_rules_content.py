@@ -1,4 +1,4 @@
-"""ALF501-ALF505: file contents, on tiny real files written by numpy, pyarrow, pandas.
+"""ALF501-ALF504: file contents, on tiny real files written by numpy, pyarrow, pandas.
 
 Each case is a tiny tree in and the expected codes out; correct files stay silent.
 """
@@ -147,7 +147,7 @@ def test_files_outside_sessions_and_invalid_names_are_left_to_name_rules(tmp_pat
 
 
 # --------------------------------------------------------------------------------------------
-# ALF502-ALF505
+# ALF502-ALF504
 # --------------------------------------------------------------------------------------------
 
 def test_object_dtype_npy_is_a_warning(tmp_path):
@@ -170,17 +170,10 @@ def test_bin_without_metadata_is_a_warning_unless_spikeglx_meta_describes_it(tmp
     assert "_iblrig_leftCamera.GPIO*.metadata*.json" in found[0].message
 
 
-def test_empty_file_is_a_warning_even_without_content(tmp_path):
-    write(tmp_path, {f"{S}/alf/spikes.times.npy": b"", f"{S}/alf/spikes.amps.npy": np.zeros(3)})
-    for content in (True, False):
-        report = alflint.check(tmp_path, select=["ALF5"], config=Config(), content=content)
-        assert [(i.code, i.path) for i in report.issues] == [("ALF504", f"{S}/alf/spikes.times.npy")]
-
-
 def test_zero_dimensional_array_is_a_warning(tmp_path):
     write(tmp_path, {f"{S}/alf/probe.depth.npy": np.array(3.2), f"{S}/alf/probe.width.npy": np.array([3.2])})
     found = issues(tmp_path, ["ALF5"])
-    assert [(i.code, i.path) for i in found] == [("ALF505", f"{S}/alf/probe.depth.npy")]
+    assert [(i.code, i.path) for i in found] == [("ALF504", f"{S}/alf/probe.depth.npy")]
     assert "IndexError" in found[0].message
 
 
@@ -192,3 +185,81 @@ def test_every_content_rule_is_documented():
         doc = rules[code].doc
         for heading in ("**What it checks", "**Why it matters", "**Bad:**", "**Good:**"):
             assert heading in doc, f"{code} lacks {heading}"
+
+
+# --------------------------------------------------------------------------------------------
+# the fast .npy path of alflint.facts agrees with the content reader
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "array",
+    [np.arange(10.0), np.zeros((4, 3), dtype="<i4"), np.zeros((0, 2)), np.array(3.5), np.array(["ab", "c"]),
+     np.asfortranarray(np.zeros((3, 2), dtype=">u2")), np.zeros((2, 3, 4), dtype=np.float32),
+     np.array([True, False]), np.array(["2021-01-01"], dtype="datetime64[D]")],
+    ids=["f8", "i4-2d", "empty-2d", "0d", "unicode", "fortran-big-endian", "3d", "bool", "datetime"],
+)
+def test_fast_npy_facts_equal_the_content_reader(tmp_path, array):
+    from alflint.content import read_facts
+    from alflint.facts import fast_npy_facts
+
+    path = tmp_path / "a.b.npy"
+    np.save(path, array)
+    fast = fast_npy_facts(str(path), path.stat().st_size)
+    assert fast is not None
+    assert fast == read_facts(path, "npy")
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [lambda b: b[:-1], lambda b: b + b"\0", lambda b: b[:6] + b"\x02\x00" + b[8:], lambda b: b[:20]],
+    ids=["truncated", "padded", "version-2-bytes", "cut-in-header"],
+)
+def test_fast_npy_facts_leave_every_irregular_file_to_the_content_reader(tmp_path, mutate):
+    from alflint.facts import fast_npy_facts
+
+    path = tmp_path / "a.b.npy"
+    path.write_bytes(mutate(npy_bytes(np.arange(10.0))))
+    assert fast_npy_facts(str(path), path.stat().st_size) is None
+    assert fast_npy_facts(str(path), path.stat().st_size + 8) is None
+    object_path = tmp_path / "c.d.npy"
+    object_path.write_bytes(npy_bytes(np.array([1, "a"], dtype=object)))
+    assert fast_npy_facts(str(object_path), object_path.stat().st_size) is None
+
+
+@pytest.mark.parametrize(
+    "ext, text",
+    [
+        ("csv", "a,b\n1,2\n3,4\n"),
+        ("csv", "\ufeffa,b\r\n1,2\r\n\r\n3,4"),
+        ("tsv", "label\ngood\nmua\n"),
+        ("htsv", "a\tb\n1\t2\n"),
+        ("ssv", "x y z\n1 2 3\n\n4 5 6\n"),
+        ("ssv", "x y\n \n"),
+        ("csv", "a,b\n"),
+        ("csv", "a,b,c\n1,2,3\n,,\n"),
+    ],
+)
+def test_fast_delimited_facts_equal_the_content_reader(tmp_path, ext, text):
+    from alflint.content import read_facts
+    from alflint.facts import fast_delimited_facts
+
+    path = tmp_path / f"a.b.{ext}"
+    path.write_bytes(text.encode())
+    fast = fast_delimited_facts(str(path), path.stat().st_size, ext)
+    assert fast is not None
+    assert fast == read_facts(path, ext)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['a,b\n"1,2",3\n', "a,b\n1,2,3\n", "a,b\n1\n", "a,b\r1,2\r", "a,b\n1,\x002\n", "\n\n"],
+    ids=["quotes", "long-row", "short-row", "lone-cr", "nul", "blank"],
+)
+def test_fast_delimited_facts_leave_irregular_tables_to_the_content_reader(tmp_path, text):
+    from alflint.facts import fast_delimited_facts
+
+    path = tmp_path / "a.b.csv"
+    path.write_bytes(text.encode())
+    assert fast_delimited_facts(str(path), path.stat().st_size, "csv") is None
+    (tmp_path / "c.d.csv").write_bytes(b"a,b\n\xff\xfe,1\n")
+    assert fast_delimited_facts(str(tmp_path / "c.d.csv"), 10, "csv") is None
