@@ -5,8 +5,10 @@
 * order: event times and interval starts should not go backwards (opt-in: it reads every
   value of every time file).
 
-Values are read by :mod:`alflint.content.values` in fixed-size chunks into one reused buffer,
-so a 100-million-spike ``spikes.clusters.npy`` costs about a second and a few megabytes.
+Index ranges of ``.npy`` and ``.bin`` arrays are read through a memory map, a fixed number of
+elements at a time (small files in one read), so a 100-million-spike ``spikes.clusters.npy``
+costs a few seconds and a few megabytes; parquet columns and time order are read by
+:mod:`alflint.content.values` (footer statistics, row groups, chunks).
 """
 
 from __future__ import annotations
@@ -17,6 +19,39 @@ from .lengths import facts_of, object_rows, role
 
 #: Formats whose values can be read in chunks (parquet: one column, per row group).
 VALUE_FORMATS = ("npy", "bin", "pqt")
+#: Elements per memory-mapped chunk (32 MiB of int64); files up to this size are read at once.
+CHUNK = 1 << 22
+
+
+def index_range(path: str, facts) -> tuple[int, int] | None:
+    """Minimum and maximum of an integer ``.npy``/``.bin`` array, or None when it is empty.
+
+    Small arrays are read with one ``np.fromfile``; larger ones through read-only memory maps of
+    ``CHUNK`` elements, one at a time, so memory stays bounded whatever the file size.
+    """
+    import math
+
+    import numpy as np
+
+    dtype = np.dtype(facts.dtype)
+    count = math.prod(facts.shape or ())
+    if count == 0:
+        return None
+    if count <= CHUNK:
+        values = np.fromfile(path, dtype=dtype, count=count, offset=facts.data_offset)
+        if values.size != count:
+            raise OSError("the file is shorter than its header says")
+        return int(values.min()), int(values.max())
+    lo = hi = None
+    for start in range(0, count, CHUNK):
+        # one short-lived map per chunk: resident memory stays at one chunk, not the file
+        part = np.memmap(path, dtype=dtype, mode="r", offset=facts.data_offset + start * dtype.itemsize,
+                         shape=(min(CHUNK, count - start),))
+        a, b = int(part.min()), int(part.max())
+        del part
+        lo = a if lo is None or a < lo else lo
+        hi = b if hi is None or b > hi else hi
+    return lo, hi
 
 
 def _relations(session, ctx):
@@ -87,12 +122,18 @@ def relation_out_of_range(session, ctx):
         if rows is None:
             continue
         try:
-            found = int_range(d.abs_path)
-        except ContentError:
+            if facts.format == "pqt":
+                found = int_range(d.abs_path)
+                if not found.is_integer_dtype or found.minimum is None:
+                    continue
+                lo, hi = found.minimum, found.maximum
+            else:
+                found = index_range(d.abs_path, facts)
+                if found is None:
+                    continue
+                lo, hi = found
+        except (ContentError, OSError, ValueError, TypeError):
             continue
-        if not found.is_integer_dtype or found.minimum is None:
-            continue
-        lo, hi = found.minimum, found.maximum
         if lo < 0 or hi >= rows:
             side = []
             if lo < 0:
