@@ -568,3 +568,31 @@ def test_reading_npy_and_text_headers_does_not_import_numpy(tmp_path):
     )
     r = _run(code)
     assert r.returncode == 0, r.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# The .npy header fast path agrees with the literal parser
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("shape", [(), (0,), (1,), (7,), (3, 0), (2, 3), (4, 5, 6), (10**12,)])
+@pytest.mark.parametrize("descr", ["<f8", "|b1", "<U12", "<M8[us]", "|O", ">i2"])
+@pytest.mark.parametrize("fortran", [False, True])
+def test_header_fast_path_matches_literal_eval(descr, fortran, shape):
+    import ast
+
+    from alflint.content import npy
+
+    text = repr({"descr": descr, "fortran_order": fortran, "shape": shape})
+    text = text[:-1] + ", }" + " " * 20 + "\n"  # numpy's layout: trailing ", }", padding, newline
+    assert npy._COMMON.fullmatch(text), text
+    expected = ast.literal_eval(text)
+    assert npy._parse_dict(text, (1, 0), None) == (expected["descr"], expected["fortran_order"], expected["shape"])
+
+
+def test_numpy_written_headers_take_the_fast_path(tmp_path):
+    from alflint.content import npy
+
+    for i, array in enumerate([np.zeros(3), np.zeros((2, 2), dtype="<U3"), np.array(1), np.zeros((0, 2, 3))]):
+        raw = save(tmp_path / f"{i}.npy", array).read_bytes()
+        hlen = int.from_bytes(raw[8:10], "little")
+        assert npy._COMMON.fullmatch(raw[10:10 + hlen].decode("latin-1"))

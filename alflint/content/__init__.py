@@ -39,8 +39,9 @@ files; and, reading values in chunks (numpy imported then), :func:`int_range`,
 :func:`check_order`, :func:`first_decrease`, :func:`is_monotonic_increasing`.
 
 Import budget: importing this package imports only the standard library; reading ``.npy``
-headers of plain dtypes does too. numpy (structured dtypes, values), pyarrow (parquet) and
-jsonschema (``.bin`` metadata) are imported inside the functions that need them.
+headers of plain dtypes and the values of small arrays (``values.SMALL_ELEMENTS``) do too.
+numpy (structured dtypes, values of large arrays), pyarrow (parquet) and jsonschema (``.bin``
+metadata) are imported inside the functions that need them.
 """
 
 from __future__ import annotations
