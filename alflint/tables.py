@@ -345,7 +345,8 @@ def build_tables(
     duplicate datasets, negative sizes, malformed md5 sums and a partial set of hashes.
     """
     # Sessions: validate, key by canonical path, sort.
-    by_path: dict[str, tuple[str, str, int, SessionRow, str]] = {}
+    # path -> (canonical, eid, days since epoch, row, lab to write, eid as uuid bytes)
+    by_path: dict[str, tuple[str, str, int, SessionRow, str, bytes]] = {}
     by_canonical: dict[str, str] = {}
     for row in sessions:
         if not isinstance(row, SessionRow):

@@ -116,18 +116,21 @@ def _minimal_rows(root: str):
     return sessions, datasets
 
 
-def run_alflint(root: str, out: str) -> dict:
+def run_alflint(root: str, out: str, walker: str = "collect") -> dict:
     t_start = time.perf_counter()
     import pandas  # noqa: F401  (pyarrow imports it on its first array: count it with the imports)
 
     from alflint import tables
 
-    try:
-        from alflint.collect import iter_alf_datasets, scan
-    except ImportError:
-        scan = None
+    scan = None
+    if walker == "collect":
+        try:
+            from alflint.collect import iter_alf_datasets, scan
+        except ImportError:
+            pass
     import_s = time.perf_counter() - t_start
     rss_imports = _rss_mib()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     if scan is not None:
         walker = "alflint.collect.scan"
@@ -139,12 +142,13 @@ def run_alflint(root: str, out: str) -> dict:
     else:
         walker = "minimal os.scandir walker"
         sessions, datasets = _minimal_rows(root)
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), time.process_time()
     built = tables.build_tables(sessions, datasets, origin=root)
-    t2 = time.perf_counter()
+    t2, c2 = time.perf_counter(), time.process_time()
     tables.write_tables(out, *built)
-    t3 = time.perf_counter()
+    t3, c3 = time.perf_counter(), time.process_time()
     return {
+        "walk_cpu_s": c1 - c0, "build_cpu_s": c2 - c1, "write_cpu_s": c3 - c2, "cpu_s": c3 - c0,
         "walker": walker, "import_s": import_s, "walk_s": t1 - t0, "build_s": t2 - t1, "write_s": t3 - t2,
         "total_s": t3 - t0, "rss_imports_mib": rss_imports, "rss_peak_mib": _rss_mib(),
         "sessions": len(sessions), "datasets": len(datasets),
@@ -159,17 +163,18 @@ def run_one(root: str, out: str) -> dict:
 
     import_s = time.perf_counter() - t_start
     rss_imports = _rss_mib()
+    c0 = time.process_time()
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         make_parquet_db(root, out_dir=out, hash_ids=True)
     t1 = time.perf_counter()
-    return {"import_s": import_s, "total_s": t1 - t0, "rss_imports_mib": rss_imports, "rss_peak_mib": _rss_mib()}
+    return {"cpu_s": time.process_time() - c0, "import_s": import_s, "total_s": t1 - t0, "rss_imports_mib": rss_imports, "rss_peak_mib": _rss_mib()}
 
 
-def _child(which: str, root: str, out: str) -> dict:
+def _child(which: str, root: str, out: str, walker: str = "collect") -> dict:
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", which, "--root", root, "--out", out],
+        [sys.executable, __file__, "--child", which, "--root", root, "--out", out, "--walker", walker],
         check=True, capture_output=True, text=True,
     )
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -197,13 +202,19 @@ def main(argv=None) -> int:
     parser.add_argument("--dir", help="generate in this (new) folder instead of a temporary one")
     parser.add_argument("--keep", action="store_true", help="keep the generated tree")
     parser.add_argument("--skip-one", action="store_true", help="time alflint only")
+    parser.add_argument("--walker", choices=["collect", "minimal"], default="collect",
+                        help="alflint.collect.scan (default) or the minimal os.scandir walker of this script")
+    parser.add_argument("--reuse", action="store_true", help="with --dir: reuse a tree generated before")
     parser.add_argument("--child", choices=["alflint", "one"], help=argparse.SUPPRESS)
     parser.add_argument("--root", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
-        result = (run_alflint if args.child == "alflint" else run_one)(args.root, args.out)
+        if args.child == "alflint":
+            result = run_alflint(args.root, args.out, args.walker)
+        else:
+            result = run_one(args.root, args.out)
         print(json.dumps(result))
         return 0
 
@@ -212,22 +223,27 @@ def main(argv=None) -> int:
     root = os.path.join(base, "root")
     try:
         t0 = time.perf_counter()
-        n = make_tree(root, args.files)
-        print(f"generated {n} files in {time.perf_counter() - t0:.1f} s under {root}")
+        if args.reuse and os.path.isdir(root):
+            print(f"reusing the tree under {root}")
+        else:
+            n = make_tree(root, args.files)
+            print(f"generated {n} files in {time.perf_counter() - t0:.1f} s under {root}")
         out_a, out_b = os.path.join(base, "out_alflint"), os.path.join(base, "out_one")
         os.makedirs(out_a, exist_ok=True)
         os.makedirs(out_b, exist_ok=True)
-        a = _child("alflint", root, out_a)
+        a = _child("alflint", root, out_a, args.walker)
         print(f"(a) alflint ({a['walker']}): {a['total_s']:.2f} s = walk {a['walk_s']:.2f} + build "
-              f"{a['build_s']:.2f} + write {a['write_s']:.2f}; {a['sessions']} sessions, {a['datasets']} datasets; "
+              f"{a['build_s']:.2f} + write {a['write_s']:.2f} (CPU {a['cpu_s']:.2f} s = {a['walk_cpu_s']:.2f} + "
+              f"{a['build_cpu_s']:.2f} + {a['write_cpu_s']:.2f}); {a['sessions']} sessions, {a['datasets']} datasets; "
               f"peak RSS {a['rss_peak_mib']:.0f} MiB ({a['rss_imports_mib']:.0f} MiB after imports, "
               f"imports {a['import_s']:.2f} s)")
         if args.skip_one:
             return 0
         b = _child("one", root, out_b)
-        print(f"(b) one-api make_parquet_db: {b['total_s']:.2f} s; peak RSS {b['rss_peak_mib']:.0f} MiB "
+        print(f"(b) one-api make_parquet_db: {b['total_s']:.2f} s (CPU {b['cpu_s']:.2f} s); peak RSS {b['rss_peak_mib']:.0f} MiB "
               f"({b['rss_imports_mib']:.0f} MiB after imports, imports {b['import_s']:.2f} s)")
-        print(f"ratio make_parquet_db / alflint: {b['total_s'] / a['total_s']:.1f}x faster; peak RSS above imports: "
+        print(f"alflint is {b['total_s'] / a['total_s']:.1f}x faster than make_parquet_db (wall), "
+              f"{b['cpu_s'] / a['cpu_s']:.1f}x (CPU); peak RSS above imports: "
               f"alflint {a['rss_peak_mib'] - a['rss_imports_mib']:.0f} MiB, "
               f"ONE {b['rss_peak_mib'] - b['rss_imports_mib']:.0f} MiB")
         na, nb, same = _same_content(out_a, out_b)
