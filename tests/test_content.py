@@ -596,3 +596,30 @@ def test_numpy_written_headers_take_the_fast_path(tmp_path):
         raw = save(tmp_path / f"{i}.npy", array).read_bytes()
         hlen = int.from_bytes(raw[8:10], "little")
         assert npy._COMMON.fullmatch(raw[10:10 + hlen].decode("latin-1"))
+
+
+def test_csv_unterminated_quote_is_an_error_like_pandas(tmp_path):
+    p = tmp_path / "q.csv"
+    p.write_text('a,b\n1,2\n3,"4\n5,6\n')
+    with pytest.raises(pd.errors.ParserError):
+        pd.read_csv(p)
+    err = error_of(p, "csv")
+    assert str(err) == "line 3 opens a quoted field that is never closed (the file ends inside it)"
+    assert err.line == 3
+
+
+def test_csv_stray_quote_inside_field_is_read_literally_like_pandas(tmp_path):
+    p = tmp_path / "s.csv"
+    p.write_text('a,b\n"x"y,2\n3,4\n')
+    assert len(pd.read_csv(p)) == 2
+    assert read_facts(p, "csv").rows == 2
+
+
+def test_csv_huge_field_is_fine_and_limit_restored(tmp_path):
+    import csv
+
+    p = tmp_path / "h.csv"
+    p.write_text("a,b\n1," + "x" * 300_000 + "\n")
+    before = csv.field_size_limit()
+    assert read_facts(p, "csv").rows == 1
+    assert csv.field_size_limit() == before

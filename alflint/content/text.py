@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 
 from ._types import ContentError, ContentFacts
 
@@ -101,44 +102,72 @@ def jsonable_facts(path: str | os.PathLike) -> ContentFacts:
     return ContentFacts(format="jsonable", size=size, rows=lines)
 
 
+class _Unterminated(Exception):
+    """The file ends inside a quoted field (pandas: "EOF inside string")."""
+
+
+def _scan(path, delimiter: str, strict: bool) -> tuple[list[str] | None, int]:
+    """``(header, data rows)`` of a delimited file; ContentError for a ragged row."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True, strict=strict)
+        header: list[str] | None = None
+        rows = 0
+        record_start = 1
+        try:
+            for record in reader:
+                line = reader.line_num
+                if not record:  # blank line
+                    record_start = line + 1
+                    continue
+                if header is None:
+                    header = record
+                elif len(record) != len(header):
+                    name = _DELIMITER_NAMES[delimiter]
+                    raise ContentError(
+                        f"line {line} has {len(record)} column{'s' * (len(record) != 1)}, the header has "
+                        f"{len(header)} ({name}-separated)", path, line)
+                else:
+                    rows += 1
+                record_start = line + 1
+        except csv.Error as exc:
+            if strict and "unexpected end of data" in str(exc):
+                raise _Unterminated(record_start) from None
+            if strict:
+                raise  # a stray quote inside a field: the caller re-reads leniently, as pandas does
+            raise ContentError(f"line {reader.line_num} cannot be parsed: {exc}", path, reader.line_num) from None
+    return header, rows
+
+
 def delimited_facts(path: str | os.PathLike, extension: str) -> ContentFacts:
     """Check a delimited text table: a header row, then rows with as many columns.
 
     Blank lines are skipped, as pandas skips them; ``rows`` counts the data rows. Quoted fields
-    may hold delimiters and newlines (the reported line is where the offending row ends).
+    may hold delimiters and newlines (the reported line is where the offending row ends); a
+    quote that is never closed is an error (pandas fails with "EOF inside string"), a stray
+    quote inside a field is read literally (pandas does too). Fields may be of any length.
     """
     delimiter = DELIMITERS[extension]
     fmt = "tsv" if extension == "htsv" else extension
-    size = 0
+    limit = csv.field_size_limit()
     try:
         size = os.stat(path).st_size
         if size == 0:
             return ContentFacts(format=fmt, size=0)
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            reader = csv.reader(f, delimiter=delimiter, quotechar='"', doublequote=True, strict=False)
-            header: list[str] | None = None
-            rows = 0
-            try:
-                for record in reader:
-                    if not record:  # blank line
-                        continue
-                    if header is None:
-                        header = record
-                        continue
-                    if len(record) != len(header):
-                        line = reader.line_num
-                        name = _DELIMITER_NAMES[delimiter]
-                        raise ContentError(
-                            f"line {line} has {len(record)} column{'s' * (len(record) != 1)}, the header has "
-                            f"{len(header)} ({name}-separated)", path, line)
-                    rows += 1
-            except csv.Error as exc:
-                raise ContentError(f"line {reader.line_num} cannot be parsed: {exc}", path,
-                                   reader.line_num) from None
-            except UnicodeDecodeError:
-                raise _first_undecodable_line(path) from None
+        csv.field_size_limit(max(limit, min(sys.maxsize, 2**62)))  # pandas has no field limit
+        try:
+            header, rows = _scan(path, delimiter, strict=True)
+        except _Unterminated as exc:
+            line = exc.args[0]
+            raise ContentError(f"line {line} opens a quoted field that is never closed "
+                               "(the file ends inside it)", path, line) from None
+        except csv.Error:
+            header, rows = _scan(path, delimiter, strict=False)
+        except UnicodeDecodeError:
+            raise _first_undecodable_line(path) from None
     except OSError as exc:
         raise _oserror(exc, path) from None
+    finally:
+        csv.field_size_limit(limit)
     if header is None:  # only blank lines
         return ContentFacts(format=fmt, size=size, rows=0, columns=())
     return ContentFacts(format=fmt, size=size, rows=rows, shape=(rows, len(header)),
