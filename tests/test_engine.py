@@ -171,6 +171,13 @@ def test_checking_one_file_reports_only_that_file_its_object_and_session(tmp_pat
     assert [(i.code, i.path) for i in report.issues] == [("ALF104", "alf/Spikes.times.npy")]
 
 
+def test_checking_one_file_reports_a_key_it_shares_with_another_namespace(tmp_path):
+    root = repo(tmp_path, {f"{S}/alf/_ibl_trials.goCue_times.npy": None, f"{S}/alf/trials.goCue_times.npy": None,
+                           f"{S}/alf/_ibl_wheel.position.npy": None, f"{S}/alf/wheel.position.npy": None})
+    report = alflint.check(root / S / "alf" / "trials.goCue_times.npy", select=["ALF301"])
+    assert [(i.code, i.path) for i in report.issues] == [("ALF301", "alf/_ibl_trials.goCue_times.npy")]
+
+
 def test_checking_one_file_reports_the_problems_of_its_folders(tmp_path):
     root = repo(tmp_path, {f"{S}/alf/probe 00/#v1#/spikes.times.npy": None, f"{S}/my raw/x.y.npy": None})
     report = alflint.check(root / S / "alf" / "probe 00" / "#v1#" / "spikes.times.npy", select=["ALF2"])
