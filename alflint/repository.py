@@ -118,6 +118,10 @@ def _split(rel_path: str) -> _Path:
     return _Path(parts.collection or "", parts.revision or "", filename, parts)
 
 
+def _row_order(row: _Row) -> tuple[str, int]:
+    return row.rel_path, row.pos
+
+
 def _group_key(path: _Path) -> tuple[str, str]:
     return path.collection, path.filename
 
@@ -237,14 +241,37 @@ def _compile_filter(filename: Any, collection: Any, revision: Any) -> _Filter:
     return _Filter(_folder_test(collection), _folder_test(revision), valid_only, tuple(parts), name, has_slash)
 
 
-def _filter_rows(rows: Iterable[_Row], flt: _Filter, qc_max: int, no_not_set: bool, default_only: bool) -> list[_Row]:
+class _Rows:
+    """The datasets of one session as parallel lists sorted by rel path (a handful of lists
+    per session instead of a tuple per row: cheap to build, nothing for the GC to walk)."""
+
+    __slots__ = ("rels", "paths", "qc", "default", "pos")
+
+    def __init__(self, rels: list, paths: list, qc: list, default: list, pos: list):
+        self.rels, self.paths, self.qc, self.default, self.pos = rels, paths, qc, default, pos
+
+    def __len__(self) -> int:
+        return len(self.rels)
+
+    def row(self, i: int) -> _Row:
+        return _Row(self.rels[i], self.paths[i], self.qc[i], self.default[i], self.pos[i])
+
+
+def _select_indices(rows: _Rows, flt: _Filter, qc_max: int, no_not_set: bool, default_only: bool) -> list[int]:
     out = []
-    for row in rows:
-        if row.qc > qc_max or (no_not_set and row.qc == 0) or (default_only and not row.default):
+    rels, paths, qcs, defaults = rows.rels, rows.paths, rows.qc, rows.default
+    accepts = flt.accepts
+    for i in range(len(rels)):
+        q = qcs[i]
+        if q > qc_max or (no_not_set and q == 0) or (default_only and not defaults[i]):
             continue
-        if flt.accepts(row.path, row.rel_path):
-            out.append(row)
+        if accepts(paths[i], rels[i]):
+            out.append(i)
     return out
+
+
+def _filter_rows(rows: _Rows, flt: _Filter, qc_max: int, no_not_set: bool, default_only: bool) -> list[_Row]:
+    return [rows.row(i) for i in _select_indices(rows, flt, qc_max, no_not_set, default_only)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -281,11 +308,13 @@ def _normalise_datasets(datasets: pd.DataFrame) -> pd.DataFrame:
         datasets = datasets.set_index(["eid", datasets.index.rename("id")])
     if datasets.index.nlevels != 2:
         raise ALFError("the datasets table must be indexed by (eid, id)")
-    datasets = datasets.copy()
-    datasets.index = pd.MultiIndex.from_arrays(
-        [pd.Index([str(v) for v in datasets.index.get_level_values(i)], dtype=object) for i in (0, 1)],
-        names=["eid", "id"],
-    )
+    datasets = datasets.copy(deep=False)
+    index = datasets.index
+    for i in (0, 1):  # UUID objects (ONE's caches) become str; work on the unique values only
+        level = index.levels[i]
+        if pd.api.types.infer_dtype(level, skipna=True) not in ("string", "empty"):
+            index = index.set_levels(pd.Index([str(v) for v in level], dtype=object), level=i)
+    datasets.index = index.set_names(["eid", "id"])
     if "qc" not in datasets.columns:
         datasets["qc"] = pd.Categorical(["NOT_SET"] * len(datasets), dtype=QC_TYPE)
     elif datasets["qc"].dtype != QC_TYPE:
@@ -465,17 +494,17 @@ class Repository:
         sessions = self._sessions
         self._session_records: dict[str, dict[str, Any]] = {}
         self._by_key: dict[tuple[str, str, int], list[str]] = {}
-        for eid, lab, subject, date, number in zip(
-            sessions.index, sessions["lab"], sessions["subject"], sessions["date"], sessions["number"]
-        ):
+        columns = [sessions[c].to_numpy(dtype=object) for c in ("lab", "subject", "date", "number")]
+        for eid, lab, subject, date, number in zip(sessions.index.to_numpy(dtype=object), *columns):
             date = _iso(date)
             record = {"lab": lab or "", "subject": subject, "date": date, "number": int(number)}
             self._session_records[eid] = record
             self._by_key.setdefault((subject, date, int(number)), []).append(eid)
         datasets = self._datasets
-        codes, uniques = pd.factorize(datasets.index.get_level_values(0), sort=False)
+        codes, uniques = np.asarray(datasets.index.codes[0]), datasets.index.levels[0]
         order = np.argsort(codes, kind="stable")
-        counts = np.bincount(codes, minlength=len(uniques)) if len(codes) else np.zeros(0, dtype=int)
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques)) if len(codes) else np.zeros(len(uniques), dtype=int)
+        order = order[np.count_nonzero(codes < 0):]  # rows without eid sort first: drop them
         bounds = np.concatenate([[0], np.cumsum(counts)]).tolist()
         self._order = order
         self._slices = {str(u): (bounds[i], bounds[i + 1]) for i, u in enumerate(uniques)}
@@ -485,7 +514,7 @@ class Repository:
         self._default = datasets["default_revision"].fillna(False).to_numpy(dtype=bool) if self._has_default else None
         self._sizes = datasets["file_size"].to_numpy(dtype=object)
         self._hashes = datasets["hash"].to_numpy(dtype=object)
-        self._rows_cache: dict[str, tuple[_Row, ...]] = {}
+        self._rows_cache: dict[str, _Rows] = {}
         self._validated: set[frozenset] = set()
         self._paths_cache: dict[str, Path] = {}
 
@@ -504,21 +533,20 @@ class Repository:
 
     # ---- sessions --------------------------------------------------------------------------
 
-    def _rows(self, eid: str) -> tuple[_Row, ...]:
+    def _rows(self, eid: str) -> _Rows:
         rows = self._rows_cache.get(eid)
         if rows is not None:
             return rows
         start, stop = self._slices.get(eid, (0, 0))
-        positions = self._order[start:stop].tolist()
-        rel_paths, qc, default = self._rel_paths, self._qc, self._default
-        built = []
-        for pos in positions:
-            rel = rel_paths[pos]
-            if not isinstance(rel, str):
-                continue  # a NaN rel_path (ONE's caches of invalid names)
-            built.append(_Row(rel, _split(rel), int(qc[pos]), bool(default[pos]) if default is not None else None, pos))
-        built.sort(key=lambda r: (r.rel_path, r.pos))
-        rows = tuple(built)
+        index = self._order[start:stop]
+        rels = self._rel_paths[index].tolist()
+        keep = [i for i, rel in enumerate(rels) if rel.__class__ is str]  # not NaN (ONE's invalid names)
+        keep.sort(key=rels.__getitem__)
+        positions = index.tolist()
+        qcs = self._qc[index].tolist()
+        defaults = self._default[index].tolist() if self._default is not None else [None] * len(rels)
+        rels = [rels[i] for i in keep]
+        rows = _Rows(rels, list(map(_split, rels)), [qcs[i] for i in keep], [defaults[i] for i in keep], [positions[i] for i in keep])
         self._rows_cache[eid] = rows
         return rows
 
@@ -629,44 +657,52 @@ class Repository:
             raise ALFMultipleObjectsFound(f"session id {key!r} appears {len(record)} times in the sessions table")
         if not full:
             return record.copy()
-        frame = self._frame(key, self._rows(key), keep_eid=True)
+        frame = self._frame(key, self._rows(key).pos, keep_eid=True)
         for column in self._sessions.columns:
             frame[column] = [record[column]] * len(frame)
         return frame
 
     # ---- listing ---------------------------------------------------------------------------
 
-    def _select(self, eid, filename, collection, revision, qc, ignore_qc_not_set, default_revisions_only) -> tuple[str | None, list[_Row]]:
+    def _select(self, eid, filename, collection, revision, qc, ignore_qc_not_set, default_revisions_only) -> tuple[str | None, _Rows, list[int]]:
         if default_revisions_only and not self._has_default:
             raise ALFError("the datasets table has no default_revision column, so there are no default revisions to keep")
         flt = _compile_filter(_freeze(filename), _freeze(collection), _freeze(revision))
         qc_max = _qc_code(qc)
         if eid is None:
-            return None, _filter_rows(self._all_rows(qc_max, ignore_qc_not_set, default_revisions_only), flt, qc_max, ignore_qc_not_set, default_revisions_only)
+            rows = self._all_rows(qc_max, ignore_qc_not_set, default_revisions_only)
+            return None, rows, _select_indices(rows, flt, qc_max, ignore_qc_not_set, default_revisions_only)
         key = self.to_eid(eid)
-        return key, _filter_rows(self._rows(key), flt, qc_max, ignore_qc_not_set, default_revisions_only)
+        rows = self._rows(key)
+        return key, rows, _select_indices(rows, flt, qc_max, ignore_qc_not_set, default_revisions_only)
 
-    def _all_rows(self, qc_max: int, no_not_set: bool, default_only: bool) -> Iterable[_Row]:
-        """Rows of every session with a given rel path folded into one row per distinct
-        (rel path, qc, default) so that a filter runs once per distinct rel path."""
+    def _all_rows(self, qc_max: int, no_not_set: bool, default_only: bool) -> _Rows:
+        """One row per distinct rel path among the rows passing the QC and default filters
+        (of every session), so that the path filter runs once per distinct rel path."""
         mask = self._qc <= qc_max
         if no_not_set:
             mask &= self._qc != 0
         if default_only and self._default is not None:
             mask &= self._default
-        rel = pd.Series(self._rel_paths[mask])
-        positions = np.flatnonzero(mask)
-        firsts = ~rel.duplicated().to_numpy()
-        for pos in positions[firsts]:
-            value = self._rel_paths[pos]
-            if isinstance(value, str):
-                yield _Row(value, _split(value), int(self._qc[pos]), None, int(pos))
+        rels = [r for r in pd.unique(self._rel_paths[mask]) if r.__class__ is str]
+        rels.sort()
+        n = len(rels)
+        return _Rows(rels, list(map(_split, rels)), [0] * n, [True] * n, [-1] * n)
 
-    def _frame(self, eid: str | None, rows: Sequence[_Row], keep_eid: bool = False) -> pd.DataFrame:
-        frame = self._datasets.iloc[[r.pos for r in rows]].copy()
+    def _frame(self, eid: str | None, positions: Sequence[int], keep_eid: bool = False) -> pd.DataFrame:
+        frame = self._datasets.iloc[list(positions)].copy()
         if eid is not None and not keep_eid:
             frame.index = frame.index.droplevel(0)
         return frame
+
+    def _frame_all(self, rels: set[str], qc: Any, ignore_qc_not_set: bool, default_only: bool) -> pd.DataFrame:
+        """Rows of every session whose rel path is in ``rels`` and that pass the QC filters."""
+        mask = pd.Series(self._rel_paths).isin(rels).to_numpy() & (self._qc <= _qc_code(qc))
+        if ignore_qc_not_set:
+            mask &= self._qc != 0
+        if default_only and self._default is not None:
+            mask &= self._default
+        return self._datasets[mask].sort_values("rel_path", kind="stable")
 
     def list_datasets(
         self,
@@ -691,46 +727,38 @@ class Repository:
         hides NOT_SET. With ``details`` the table rows are returned (index ``id``, or
         ``(eid, id)`` without eid or with ``keep_eid_index``).
         """
-        key, rows = self._select(eid, filename, collection, revision, qc, ignore_qc_not_set, default_revisions_only)
+        key, rows, selected = self._select(eid, filename, collection, revision, qc, ignore_qc_not_set, default_revisions_only)
+        rels = rows.rels
         if details:
             if key is None:
-                selected = {r.rel_path for r in rows}
-                frame = self._datasets[self._datasets["rel_path"].isin(selected)].copy()
-                if self._has_default or ignore_qc_not_set or _qc_code(qc) < 4:
-                    codes = frame["qc"].cat.codes
-                    keep = codes <= _qc_code(qc)
-                    if ignore_qc_not_set:
-                        keep &= codes != 0
-                    if default_revisions_only:
-                        keep &= frame["default_revision"].fillna(False).astype(bool)
-                    frame = frame[keep]
-                return frame.sort_values("rel_path", kind="stable")
-            return self._frame(key, rows, keep_eid=keep_eid_index)
-        if key is None:
-            return sorted(r.rel_path for r in rows)
-        return [r.rel_path for r in rows]
+                return self._frame_all({rels[i] for i in selected}, qc, ignore_qc_not_set, default_revisions_only)
+            return self._frame(key, [rows.pos[i] for i in selected], keep_eid=keep_eid_index)
+        return [rels[i] for i in selected]
 
     def list_collections(self, eid: Any = None, filename: Any = None, collection: Any = None, revision: Any = None, details: bool = False):
         """Sorted distinct collections (``''`` for the session folder) of the matching datasets;
         with ``details`` a dict ``{collection: datasets frame}``."""
-        key, rows = self._select(eid, filename, collection, revision, "FAIL", False, False)
-        return self._distinct(key, rows, lambda r: r.path.collection, details)
+        key, rows, selected = self._select(eid, filename, collection, revision, "FAIL", False, False)
+        return self._distinct(key, rows, selected, 0, details)
 
     def list_revisions(self, eid: Any = None, filename: Any = None, collection: Any = None, revision: Any = None, details: bool = False):
         """Sorted distinct revision labels (``''`` for unrevisioned) of the matching datasets;
         ``revision`` is a glob (``'202[01]*'``); with ``details`` a dict of frames."""
-        key, rows = self._select(eid, filename, collection, revision, "FAIL", False, False)
-        return self._distinct(key, rows, lambda r: r.path.revision, details)
+        key, rows, selected = self._select(eid, filename, collection, revision, "FAIL", False, False)
+        return self._distinct(key, rows, selected, 1, details)
 
-    def _distinct(self, key, rows, get, details):
-        values = sorted({get(r) for r in rows})
+    def _distinct(self, key, rows: _Rows, selected: list[int], field: int, details: bool):
+        paths = rows.paths
+        values = sorted({paths[i][field] for i in selected})
         if not details:
             return values
         if key is None:
-            frame = self.list_datasets(None, details=True)
-            column = frame["rel_path"].map(lambda rel: get(_Row(rel, _split(rel), 0, None, 0)))
-            return {v: frame[column == v] for v in values}
-        return {v: self._frame(key, [r for r in rows if get(r) == v]) for v in values}
+            out = {}
+            for v in values:
+                rels = {rows.rels[i] for i in selected if paths[i][field] == v}
+                out[v] = self._frame_all(rels, "FAIL", False, False)
+            return out
+        return {v: self._frame(key, [rows.pos[i] for i in selected if paths[i][field] == v]) for v in values}
 
     # ---- loading ---------------------------------------------------------------------------
 
@@ -757,7 +785,7 @@ class Repository:
                     continue
                 pick = max(candidates, key=lambda r: r.path.revision)
             chosen.append(pick)
-        chosen.sort(key=lambda r: (r.rel_path, r.pos))
+        chosen.sort(key=_row_order)
         return chosen
 
     def _files(self, key: str, rows: Sequence[_Row], check_hash: bool) -> list[Path | None]:
