@@ -389,18 +389,50 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
         if only is not None:
             touched = _touched(collection, only)
             issues = [i for i in issues if i.path in touched]
+        places = _enclosing_sessions(collection, report.root)
         for issue in issues:
-            if prefix and issue.path != ".":
+            if issue.session in places:
+                issue = _place(issue, places[issue.session], prefix)
+            elif prefix and issue.path != ".":
                 issue = _rebase(issue, prefix)
             if keep_path is None or keep_path(issue):
                 report.issues.append(issue)
         report.files_checked += len(collection.datasets)
-        report.sessions.extend(s.key if os.path.isabs(s.key) else prefix + s.key for s in collection.sessions)
+        report.sessions.extend(places.get(s.key) or (s.key if os.path.isabs(s.key) else prefix + s.key) for s in collection.sessions)
     report.sessions = sorted(set(report.sessions))
     report.sessions_checked = len(report.sessions)
     report.sort()
     report.duration = time.perf_counter() - started
     return report
+
+
+def _enclosing_sessions(collection: Collection, report_root: str) -> dict[str, str]:
+    """Sessions that are the walked folder itself: their key is the ALF session path, not a
+    path below the walk root, so it must not be prefixed. Maps key -> path relative to the
+    report root ('.' when the report root is the session folder).
+
+    This happens whenever a file is checked: its session folder is walked (see ``_plan``).
+    """
+    inside = collection.root.rstrip(os.sep) + os.sep
+    root = report_root.rstrip(os.sep)
+    places = {}
+    for s in collection.sessions:
+        if not s.abs_path.startswith(inside) and (s.abs_path == root or s.abs_path.startswith(root + os.sep)):
+            places[s.key] = os.path.relpath(s.abs_path, root).replace(os.sep, "/")
+    return places
+
+
+def _place(issue: Issue, session: str, prefix: str) -> Issue:
+    """An issue of an enclosing session: the session (and a session-level path) become ``session``."""
+    from dataclasses import replace
+
+    if issue.path == issue.session:
+        path = session
+    elif prefix and issue.path != ".":
+        path = prefix + issue.path
+    else:
+        path = issue.path
+    return replace(issue, path=path, session=session)
 
 
 def _rebase(issue: Issue, prefix: str) -> Issue:
@@ -463,10 +495,8 @@ def _touched(collection: Collection, files: set[str]) -> set[str]:
         while folder:
             touched.add(folder)
             folder = folder.rpartition("/")[0]
-    # an object with another namespace in the same folder shares load_object's keys (ALF301)
-    names = {(o.session.abs_path, o.collection, o.revision, o.name) for o in collection.objects if any(d.rel in rels for d in o.datasets)}
     for obj in collection.objects:
-        if (obj.session.abs_path, obj.collection, obj.revision, obj.name) in names:
+        if any(d.rel in rels for d in obj.datasets):
             touched.add(_target_path(obj))
             touched.update(d.rel for d in obj.datasets)
     for session in collection.sessions:
