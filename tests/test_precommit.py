@@ -96,12 +96,34 @@ def test_only_the_touched_session_is_reported(tmp_path):
     rel = bad.relative_to(root).as_posix()
     result = hook(root, rel)
     assert result.returncode == 1, result.stdout + result.stderr
-    assert f"Session {SESSION}" in result.stdout
+    assert f"Session {SESSION}  (1 error)\n" in result.stdout
     assert f"{rel}: ALF101 [error]" in result.stdout
+    assert f"{SESSION}/{SESSION}" not in result.stdout
     assert "spike-times.old.npy" not in result.stdout and OTHER not in result.stdout
     # the untouched problem is there: a whole-repository check sees both
     whole = hook(root, ".")
     assert "spike-times.old.npy" in whole.stdout and "spikes.amps .npy" in whole.stdout
+
+
+@pytest.mark.parametrize("with_root_file", [False, True])
+def test_session_paths_in_the_report_are_relative_to_the_repository(tmp_path, with_root_file):
+    # a file's session folder is walked on its own; its session must still be named by its
+    # path from the repository root, also when a root file widens the report's root
+    root = data_repo(tmp_path / "data")
+    bad = f"{SESSION}/alf/spikes.amps .npy"
+    write(root, bad, npy([1.0]))
+    files = [bad, "alflint.toml"] if with_root_file else [bad]
+    result = hook(root, *files, "--format", "json")
+    import json
+
+    report = json.loads(result.stdout)
+    (issue,) = report["issues"]
+    # JSON: the path relative to the working directory, the session relative to "root"
+    assert issue["path"] == bad
+    assert os.path.normpath(os.path.join(report["root"], issue["session"])) == SESSION
+    assert report["sessions"] == [issue["session"]]
+    text = hook(root, *files).stdout
+    assert text.startswith(f"Session {SESSION}  (1 error)\n  {bad}: ALF101 [error]"), text
 
 
 def test_clean_staged_files_pass_even_when_untouched_sessions_have_errors(tmp_path):
@@ -216,7 +238,7 @@ def test_a_commit_with_a_bad_name_fails_and_passes_once_fixed(tmp_path, pre_comm
     assert failed.returncode != 0, output
     assert "alflint (ALF names, objects and sessions)" in output and "Failed" in output
     assert f"{bad}: ALF101 [error]" in output  # the readable text report, path relative to the root
-    assert f"Session {SESSION}" in output and "Found 1 error" in output
+    assert f"Session {SESSION}  (1 error)\n" in output and "Found 1 error" in output
     assert "\x1b[" not in output.split("- exit code")[-1]  # no colour codes in the report
     assert git(root, "log", "--format=%s").stdout.splitlines() == ["pre-commit", "data"]
 
