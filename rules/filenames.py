@@ -12,6 +12,7 @@ from __future__ import annotations
 import fnmatch
 import functools
 import re
+import unicodedata
 
 from alflint import spec
 from alflint.rule import Finding, rule
@@ -525,7 +526,9 @@ def case_collision(collection, ctx):
 
     **What it checks:** names in the same folder that are equal when upper and lower case
     are not distinguished (``Spikes.times.npy`` and ``spikes.times.npy``; ``alf/`` and
-    ``ALF/``). Each collision is reported once, at the highest folder where it occurs.
+    ``ALF/``), or, for non-ASCII names, when Unicode normalization is ignored too (``é`` as
+    one character or as ``e`` plus an accent, as macOS writes it). Each collision is
+    reported once, at the highest folder where it occurs.
 
     **Why it matters:** macOS and Windows file systems are case-insensitive by default:
     copying such a repository there keeps only one of the two, silently, and the
@@ -538,9 +541,11 @@ def case_collision(collection, ctx):
     groups: dict[tuple[str, str], list[str]] = {}
     for rel in [d for d in collection.dirs if d] + [d.rel for d in collection.datasets]:
         parent, _, name = rel.rpartition("/")
-        groups.setdefault((parent, name.lower()), []).append(rel)
+        folded = name.lower() if name.isascii() else unicodedata.normalize("NFC", name).casefold()
+        groups.setdefault((parent, folded), []).append(rel)
     for paths in groups.values():
         if len(paths) > 1:
             first, *others = sorted(paths)
             names = " and ".join(repr(p) for p in others)
-            yield Finding(first, f"{first!r} and {names} differ only by case: on a case-insensitive file system (macOS, Windows) they are one path and one overwrites the other")
+            how = "case" if all(p.isascii() for p in paths) else "case or Unicode normalization"
+            yield Finding(first, f"{first!r} and {names} differ only by {how}: on a case-insensitive file system (macOS, Windows) they are one path and one overwrites the other")

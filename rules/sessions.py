@@ -155,7 +155,8 @@ def lab_folder(session, ctx):
     ``subject/date/number`` or ``lab/Subjects/subject/date/number``. Reported: a lab folder
     without ``Subjects`` (``cortexlab/KS005/2019-04-01/001``), ``Subjects`` in the wrong case
     (``subjects``, ``SUBJECTS``), ``Subjects`` directly in the checked folder (the lab is
-    then the folder above it), and further folders above the lab.
+    then the folder above it), further folders above the lab, and a missing subject folder
+    (``cortexlab/Subjects/2019-04-01/001``).
 
     **Why it matters:** ONE recognises a lab only before the literal folder ``Subjects``
     and rebuilds every session path as ``<root>/(lab/Subjects/)subject/date/NNN``. Any other
@@ -166,6 +167,9 @@ def lab_folder(session, ctx):
     **Good:** ``cortexlab/Subjects/KS005/2019-04-01/001``, ``KS005/2019-04-01/001``
     """
     folders = _folders_in_root(session, ctx.collection)
+    if len(folders) >= 3 and session.subject.lower() == "subjects":
+        yield f"no subject folder: the date folder {session.date!r} follows {session.subject!r} directly; ONE reads subject {session.subject!r}"
+        return
     above = folders[:-3]
     if not above or (len(above) == 2 and above[1] == "Subjects"):
         return
