@@ -623,3 +623,13 @@ def test_csv_huge_field_is_fine_and_limit_restored(tmp_path):
     before = csv.field_size_limit()
     assert read_facts(p, "csv").rows == 1
     assert csv.field_size_limit() == before
+
+
+@pytest.mark.parametrize("ext", ["npy", "json", "csv", "pqt", "jsonable", "bin"])
+def test_fifo_and_directory_are_refused_without_blocking(tmp_path, ext):
+    fifo = tmp_path / f"f.{ext}"
+    os.mkfifo(fifo)
+    assert "not a regular file" in str(error_of(fifo, ext))
+    folder = tmp_path / f"d.{ext}"
+    folder.mkdir()
+    assert "cannot read the file" in str(error_of(folder, ext))

@@ -47,6 +47,7 @@ metadata) are imported inside the functions that need them.
 from __future__ import annotations
 
 import os
+import stat
 from typing import Callable
 
 from ._types import ContentError, ContentFacts, NUMERIC_KINDS, is_float, is_integer, is_numeric
@@ -95,9 +96,17 @@ def read_facts(path: str | os.PathLike, extension: str) -> ContentFacts | None:
     ``extension`` is the ALF extension (``'npy'`` or ``'.npy'``, case-sensitive as in ONE).
     Returns ``None`` for formats not inspected. Raises :class:`ContentError` only.
     """
-    reader = READERS.get(extension[1:] if extension.startswith(".") else extension)
+    ext = extension[1:] if extension.startswith(".") else extension
+    reader = READERS.get(ext)
     if reader is None:
         return None
+    if ext != "npy":  # the .npy reader checks this on its open file, for speed
+        try:
+            mode = os.stat(path).st_mode
+        except OSError as exc:
+            raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+        if not stat.S_ISREG(mode):  # a FIFO would block, a directory cannot be read
+            raise ContentError("cannot read the file: not a regular file", path)
     try:
         return reader(path)
     except ContentError:

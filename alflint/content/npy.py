@@ -14,6 +14,7 @@ import ast
 import math
 import os
 import re
+import stat
 from typing import Any, NamedTuple
 
 from ._dtype import dtype_info
@@ -23,7 +24,8 @@ __all__ = ["MAGIC", "NpyHeader", "read_npy_header", "npy_facts"]
 
 MAGIC = b"\x93NUMPY"
 _LENGTH_BYTES = {1: 2, 2: 4, 3: 4}
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)
+# O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a file)
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 _FIRST_READ = 512  # numpy pads headers to 64 bytes: one read covers nearly every file
 _HEADER_KEYS = ("descr", "fortran_order", "shape")
 # Python 2 wrote long integers with an L suffix ((3L, 4L)); numpy still accepts them in 1.0/2.0.
@@ -115,7 +117,10 @@ def read_npy_header(path: str | os.PathLike) -> tuple[NpyHeader | None, int]:
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
     try:
-        size = os.fstat(fd).st_size
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ContentError("cannot read the file: not a regular file", path)
+        size = st.st_size
         if size == 0:
             return None, 0
         head = os.read(fd, _FIRST_READ)
