@@ -135,7 +135,7 @@ def _allowed(name: str, globs: tuple[str, ...]) -> bool:
 _FORMATS = spec.LOADABLE_EXTENSIONS | frozenset(
     "bin cbin ch meta mp4 avi mov mkv txt log md rst mat h5 hdf5 nwb tif tiff png jpg jpeg gif svg pdf "
     "zip gz tar bz2 xz 7z flac wav py ipynb m sh bat flag ini cfg conf toml xml html htm parquet pkl pickle "
-    "db sqlite xlsx xls doc docx pptx ppt dat raw npz".split()
+    "db sqlite xlsx xls doc docx pptx ppt dat raw".split()
 )
 
 

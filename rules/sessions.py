@@ -16,6 +16,8 @@ from alflint.rule import Finding, rule
 from .filenames import is_os_junk
 
 _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z", re.ASCII)
+#: Folders of code tooling, whose dotted file names are not data.
+_TOOLING = frozenset({"__pycache__", "node_modules", "site-packages", "venv"})
 
 
 def _reasons(session, part: str) -> list[str]:
@@ -44,8 +46,9 @@ def dataset_outside_session(dataset, ctx):
     whose date or number is malformed. The message says what is missing where it can.
     Not reported: ONE's cache tables at the root (``sessions.pqt``, ``datasets.pqt``,
     ``cache_info.json``), names with fewer than two dots (``README.md``), names that are
-    not ALF (``module.cpython-311.pyc``), hidden files, and files in hidden folders or
-    ``__pycache__``.
+    not ALF (``module.cpython-311.pyc``), hidden files, and files in hidden folders and code
+    tooling folders (``__pycache__``, ``node_modules``, ``site-packages``, ``venv``); use
+    ``exclude`` for other non-data folders.
 
     **Why it matters:** ONE only indexes files inside sessions: these are invisible to
     every list and load call.
@@ -58,7 +61,7 @@ def dataset_outside_session(dataset, ctx):
     if dataset.session is not None or dataset.parts is None:
         return
     folders = dataset.rel.split("/")[:-1]
-    if is_os_junk(dataset.name) or any(f.startswith(".") or f == "__pycache__" for f in folders):
+    if is_os_junk(dataset.name) or any(f.startswith(".") or f in _TOOLING for f in folders):
         return
     yield f"dataset outside any session folder (subject/YYYY-MM-DD/NNN): ONE does not index it; {_where(folders)}"
 
