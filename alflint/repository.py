@@ -337,18 +337,26 @@ def _read_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 def _tables_from_scan(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ONE-schema (sessions, datasets) DataFrames for the tree at ``root``, built in memory.
 
-    INTEGRATION POINT (tables): once ``alflint.tables`` offers a way to build the tables of a
-    scan as pandas frames, call it here; everything else in this module only needs the two
-    ONE-schema frames this function returns.
+    INTEGRATION POINT (tables): the tree is walked by ``alflint.collect.scan``, the valid
+    sessions and datasets are selected by ``alflint.indexer.build_rows`` and the tables are
+    built by ``alflint.tables.build_tables``, exactly as ``alflint index`` writes them (same
+    ids, ``default_revision`` column). When those modules are not available, a private
+    minimal builder (:func:`_minimal_scan_tables`) produces the same frames. Everything else
+    in this module only needs the two ONE-schema frames returned here.
     """
     try:
-        from .tables import tables_from_scan  # type: ignore[attr-defined]
+        from .collect import scan
+        from .indexer import build_rows
+        from .model import Report
+        from .tables import build_tables
     except ImportError:
         return _minimal_scan_tables(root)
-    sessions, datasets = tables_from_scan(root)
-    if not isinstance(sessions, pd.DataFrame):  # pyarrow tables
-        sessions, datasets = sessions.to_pandas(), datasets.to_pandas()
-    return sessions, datasets
+    session_rows, dataset_rows, _left_out = build_rows(scan(root), Report(root=str(root)))
+    try:
+        sessions, datasets = build_tables(session_rows, dataset_rows, origin=str(root))
+    except ValueError as exc:
+        raise ALFInvalid(f"cannot index {root} in memory (run `alflint check {root}`)", [str(exc)]) from None
+    return sessions.to_pandas(), datasets.to_pandas()
 
 
 _SESSION_NUMBER = re.compile(r"[0-9]{1,3}\Z")

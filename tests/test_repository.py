@@ -374,3 +374,39 @@ def test_import_alflint_does_not_import_pandas():
 
     code = "import sys, alflint; alflint.spec; assert 'pandas' not in sys.modules and 'numpy' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_validation_report_and_minimal_fallback(tmp_path, monkeypatch):
+    s = tmp_path / SESSION
+    (s / "alf").mkdir(parents=True)
+    np.save(s / "alf/spikes.times.npy", np.zeros(5))
+    np.save(s / "alf/spikes.clusters.npy", np.zeros(4))
+    np.save(s / "alf/wheel.position.npy", np.zeros(3))
+    np.save(s / "alf/wheel.timestamps.npy", np.array([[0, 0.0], [1, 1.0], [2, 3.0]]))  # (k, 2) sync points
+    repo = alflint.open(tmp_path)
+    eid = repo.to_eid(SESSION)
+    with pytest.raises(ALFInvalid) as caught:
+        repo.load_object(eid, "spikes")
+    assert caught.value.report is not None and caught.value.report.errors  # the engine's report
+    # the built-in check when the engine offers no check_files (the integration point)
+    from alflint import engine
+
+    monkeypatch.delattr(engine, "check_files")
+    repo = alflint.open(tmp_path)
+    with pytest.raises(ALFInvalid, match="different lengths") as caught:
+        repo.load_object(eid, "spikes")
+    assert caught.value.report is None and "clusters (4,)" in str(caught.value)
+    np.testing.assert_allclose(repo.load_object(eid, "wheel").timestamps, [0, 1, 3])
+
+
+def test_minimal_scan_builder_matches_the_indexer(tmp_path):
+    make_seed(tmp_path)
+    (tmp_path / SESSION / "alf" / "not alf.x.npy").write_bytes(b"")
+    (tmp_path / SESSION / "readme.md").write_text("x")
+    s1, d1 = repository._minimal_scan_tables(tmp_path)
+    s2, d2 = repository._tables_from_scan(tmp_path)
+    one = repository.Repository(tmp_path, s1, d1)
+    two = repository.Repository(tmp_path, s2, d2)
+    assert one.list_datasets() == two.list_datasets() == ALL
+    assert set(one.datasets.index) == set(two.datasets.index)  # same uuid3 ids
+    assert one.sessions.loc[one.to_eid(SESSION), "number"] == 1
