@@ -111,3 +111,17 @@ def test_conventional_raw_names_are_not_warned_about(report):
              "raw_video_data/_iblrig_leftCamera.GPIO.bin", "trials.goCue_times_bpod.npy"]
     noisy = {i.path[len(SESSION) + 1:] for i in report.issues if i.severity != "info"}
     assert [n for n in quiet if n in noisy] == []
+
+
+def test_real_session_paths_raise_only_the_unpadded_number_error(tmp_path):
+    """ONE's test cache has 23 real session paths; two use an unpadded number ('.../1'), which
+    ONE indexes but cannot load (it rebuilds '.../001'): exactly those are ALF404 errors."""
+    with open(DATA.with_name("real_session_paths.csv"), newline="", encoding="utf-8") as fh:
+        sessions = [row["session_path"] for row in csv.DictReader(fh)]
+    build_files(tmp_path, {f"{s}/alf/spikes.times.npy": None for s in sessions})
+    (tmp_path / "alflint.toml").write_text("")
+    report = alflint.check(tmp_path, select=["ALF1", "ALF2", "ALF3", "ALF4"], content=False)
+    assert report.sessions_checked == len(sessions) > 20
+    unpadded = sorted(s for s in sessions if len(s.rsplit("/", 1)[1]) < 3)
+    assert len(unpadded) == 2
+    assert [(i.code, i.path) for i in report.issues] == [("ALF404", s) for s in unpadded]
