@@ -455,14 +455,14 @@ def os_junk(dataset, ctx):
         return  # junk names never parse
     name = dataset.name
     if name.startswith("._"):
-        why = "macOS AppleDouble file (resource fork)"
-        if name.count(".") >= 3:
-            why += ": ONE indexes it with an empty path, which breaks loading its cache"
+        message = "macOS AppleDouble file (resource fork), not data"
+        if name.count(".") >= 2:  # ONE indexes every name with two dots
+            message += ": ONE indexes it with an empty path, which breaks loading its cache"
     elif name.lower() == ".ds_store":
-        why = "macOS Finder metadata"
+        message = "macOS Finder metadata, not data"
     else:
-        why = "Windows Explorer metadata"
-    yield f"{why}, not data: delete it"
+        message = "Windows Explorer metadata, not data"
+    yield f"{message}; delete it"
 
 
 # --------------------------------------------------------------------------------------------
