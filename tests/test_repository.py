@@ -410,3 +410,21 @@ def test_minimal_scan_builder_matches_the_indexer(tmp_path):
     assert one.list_datasets() == two.list_datasets() == ALL
     assert set(one.datasets.index) == set(two.datasets.index)  # same uuid3 ids
     assert one.sessions.loc[one.to_eid(SESSION), "number"] == 1
+
+
+def test_open_on_tables_written_by_alflint_index(tmp_path):
+    from alflint.indexer import index
+
+    make_seed(tmp_path)
+    index(tmp_path)
+    assert (tmp_path / "sessions.pqt").is_file() and (tmp_path / "datasets.pqt").is_file()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # fresh tables: no staleness warning
+        repo = alflint.open(tmp_path)
+        assert repo.source == "tables"
+        assert repo.list_datasets(SESSION) == ALL
+        eid = repo.to_eid(SESSION)
+        assert eid == alflint.open(tmp_path, scan=True).to_eid(SESSION)  # same ids as a scan
+        np.testing.assert_allclose(repo.load_object(eid, "spikes", collection="alf/probe01").times, 110 + np.arange(6) / 10)
+        np.testing.assert_allclose(
+            repo.load_object(eid, "spikes", collection="alf/probe01", revision="2021-07-01").times, 10 + np.arange(5) / 10)

@@ -438,3 +438,24 @@ def test_documented_improvements_vs_one(pair):
     # list_collections/list_revisions: ONE in table order, we sorted with '' first
     assert ours.list_collections(eid) == sorted(quiet(one.list_collections, one_eid)[1])
     assert ours.list_collections(eid)[0] == ""
+
+
+def test_open_on_one_tables_with_str_ids(tmp_path):
+    """ONE's make_parquet_db(hash_ids=False): RangeIndex with str ids as columns."""
+    make_tree(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_cache.make_parquet_db(tmp_path, hash_ids=False)
+        one = one_api.One(cache_dir=tmp_path, mode="local")
+    ours = alflint.open(tmp_path)
+    assert ours.source == "tables"
+    for session in SESSIONS:
+        one_eid = one.to_eid(session)
+        assert isinstance(one_eid, str) and ours.to_eid(session) == one_eid  # e.g. 'labA/mouse1/2021-06-01/001'
+        assert ours.to_eid(one_eid) == one_eid
+        assert ours.list_datasets(one_eid) == sorted(quiet(one.list_datasets, one_eid)[1])
+        assert ours.list_revisions(one_eid, collection="alf*") == sorted(quiet(one.list_revisions, one_eid, collection="alf*")[1])
+    eid = ours.to_eid(SESSIONS[0])
+    np.testing.assert_allclose(ours.load_object(eid, "spikes", collection="alf/probe00", revision="2021-12-31").amps, 100 + np.arange(7))
+    assert ours.eid2path(eid) == tmp_path.resolve() / SESSIONS[0]  # ONE: ValueError for str ids
+    assert quiet(one.eid2path, one.to_eid(SESSIONS[0]))[0] == "error"
