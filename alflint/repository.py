@@ -17,8 +17,15 @@ Where ONE misbehaves (see the behaviour reference, sections 5 and 9) this module
 * ``revision=''`` in a load means "unrevisioned" (the last revision on or before ``''``);
 * ``load_collection(..., revision=X)`` and ``load_object(..., short_keys=True)`` work;
 * a filename pattern never reaches across folders: ``'*spikes.times*'`` with
-  ``collection='alf'`` does not return ``alf/probe00/...``, and dict parts match whole parts;
-* ``search(dataset_qc_lte=...)`` works on its own, and ``search(dataset=...)`` means ``datasets``;
+  ``collection='alf'`` does not return ``alf/probe00/...``, a glob never crosses a revision
+  folder (so ``revision=''`` always means unrevisioned), and dict parts match whole parts
+  (``{'namespace': 'ibl'}`` does not match ``_iblrig_...``);
+* a list of filename globs is a true OR (ONE applies the collection/revision prefix to the
+  first glob only), and exact relative paths given to ``load_datasets`` are exact (ONE also
+  matches other timescales);
+* ``search(dataset_qc_lte=...)`` works on its own, ``search(dataset=...)`` means ``datasets``,
+  and ``search(datasets=...)`` finds datasets in the session folder itself (ONE misses them
+  when the session also has collections);
 * ``path2eid`` takes the lab into account and explains ambiguities;
 * ``load_object`` validates the files it is about to load first (``validate=True``).
 
@@ -463,11 +470,11 @@ def _newest_folder_mtime(root: Path, session_dirs: Iterable[Path]) -> float:
                 if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
                     stack.append(entry.path)
         except OSError:
-            newest = time_now()  # a session folder vanished: the tables are stale
+            newest = _time_now()  # a session folder vanished: the tables are stale
     return newest
 
 
-def time_now() -> float:
+def _time_now() -> float:
     import time
 
     return time.time()
