@@ -75,3 +75,40 @@ def test_alf102_one_does_not_list_a_one_dot_name(tmp_path):
     assert codes(tmp_path, ["ALF102"]) == ["ALF102"]
     listed = [p.name for p in one_path.ALFPath(tmp_path / S).iter_datasets(recursive=True)]
     assert listed == ["spikes.amps.npy"]
+
+
+def test_session_layout_errors_are_sessions_one_cannot_load_from(tmp_path):
+    """ONE builds its cache from this tree and loads from each session: exactly the sessions
+    alflint reports (ALF404, ALF405, ALF406, ALF408) fail; the clean one loads."""
+    one_api = pytest.importorskip("one.api")
+    make_parquet_db = pytest.importorskip("one.alf.cache").make_parquet_db
+    sessions = {
+        "KS005": ("KS005/2019-04-01/001", None),
+        "KS006": ("KS006/2019-04-01/1", "ALF404"),
+        "KS007": ("cortexlab/KS007/2019-04-01/001", "ALF405"),
+        "KS008": ("my-lab/Subjects/KS008/2019-04-01/001", "ALF408"),
+        "KS009": ("cortexlab/subjects/KS009/2019-04-01/001", "ALF405"),
+        "sub j": ("sub j/2019-04-01/001", "ALF406"),
+    }
+    build_files(tmp_path, {f"{path}/alf/spikes.times.npy": None for path, _ in sessions.values()})
+    (tmp_path / "alflint.toml").write_text("")
+    report = alflint.check(tmp_path, select=["ALF4"], content=False)
+    assert sorted((i.code, i.path) for i in report.issues) == sorted((c, p) for p, c in sessions.values() if c)
+    make_parquet_db(tmp_path)
+    one = one_api.One(cache_dir=tmp_path, mode="local")
+    loads = {}
+    for subject in sessions:
+        eids = one.search(subject=subject)
+        try:
+            loads[subject] = eids != [] and one.load_dataset(eids[0], "spikes.times.npy").shape == (3,)
+        except Exception:  # ALFObjectNotFound: the rebuilt session path does not exist
+            loads[subject] = False
+    assert loads == {subject: code is None for subject, (_, code) in sessions.items()}
+
+
+def test_alf402_an_impossible_date_aborts_one_s_cache_build(tmp_path):
+    make_parquet_db = pytest.importorskip("one.alf.cache").make_parquet_db
+    build_files(tmp_path, {"KS005/2021-02-30/001/alf/spikes.times.npy": None, "KS005/2021-02-28/001/alf/spikes.times.npy": None})
+    assert codes(tmp_path, ["ALF402"]) == ["ALF402"]
+    with pytest.raises(Exception, match="2021-02-30"):
+        make_parquet_db(tmp_path)
