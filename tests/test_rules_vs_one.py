@@ -112,3 +112,21 @@ def test_alf402_an_impossible_date_aborts_one_s_cache_build(tmp_path):
     assert codes(tmp_path, ["ALF402"]) == ["ALF402"]
     with pytest.raises(Exception, match="2021-02-30"):
         make_parquet_db(tmp_path)
+
+
+def test_folder_errors_are_files_one_indexes_at_the_wrong_place(tmp_path):
+    """ALF201/ALF203 folders: ONE records the bare file name; ALF202: ONE lists the hidden folder as data."""
+    make_parquet_db = pytest.importorskip("one.alf.cache").make_parquet_db
+    pd = pytest.importorskip("pandas")
+    build_files(tmp_path, {
+        f"{S}/alf/probe 00/spikes.times.npy": None,  # ALF201
+        f"{S}/alf/#2021-07-05#/probe00/spikes.amps.npy": None,  # ALF203
+        f"{S}/alf/.ipynb_checkpoints/trials.table.npy": None,  # ALF202
+        f"{S}/alf/probe00/spikes.depths.npy": None,  # clean
+    })
+    report_codes = codes(tmp_path, ["ALF2"])
+    assert report_codes == ["ALF201", "ALF202", "ALF203"]
+    _, datasets = make_parquet_db(tmp_path, hash_ids=False)
+    rel_paths = sorted(pd.read_parquet(datasets)["rel_path"])
+    assert rel_paths == ["alf/.ipynb_checkpoints/trials.table.npy", "alf/probe00/spikes.depths.npy",
+                         "spikes.amps.npy", "spikes.times.npy"]
