@@ -130,3 +130,22 @@ def test_folder_errors_are_files_one_indexes_at_the_wrong_place(tmp_path):
     rel_paths = sorted(pd.read_parquet(datasets)["rel_path"])
     assert rel_paths == ["alf/.ipynb_checkpoints/trials.table.npy", "alf/probe00/spikes.depths.npy",
                          "spikes.amps.npy", "spikes.times.npy"]
+
+
+@pytest.mark.parametrize("name, code", [("._spikes.times.npy", "ALF110"), ("spike-times.raw.npy", "ALF101")])
+def test_an_invalid_two_dot_name_breaks_loading_one_s_cache(tmp_path, name, code):
+    one_api = pytest.importorskip("one.api")
+    make_parquet_db = pytest.importorskip("one.alf.cache").make_parquet_db
+    build_files(tmp_path, {f"{S}/alf/{name}": None, f"{S}/alf/spikes.amps.npy": None})
+    assert codes(tmp_path, [code]) == [code]
+    make_parquet_db(tmp_path)
+    with pytest.raises(ValueError, match="badly formed hexadecimal UUID"):
+        one_api.One(cache_dir=tmp_path, mode="local")
+
+
+def test_alf407_a_nested_session_crashes_one_s_cache_build(tmp_path):
+    make_parquet_db = pytest.importorskip("one.alf.cache").make_parquet_db
+    build_files(tmp_path, {f"{S}/alf/spikes.times.npy": None, f"{S}/raw/subj/2021-01-02/001/alf/spikes.times.npy": None})
+    assert codes(tmp_path, ["ALF407"]) == ["ALF407"]
+    with pytest.raises(ValueError, match="Length of values"):
+        make_parquet_db(tmp_path)
