@@ -113,7 +113,9 @@ def not_a_dataset(dataset, ctx):
         return
     if _allowed(name, tuple(ctx.options["allow"])):
         return
-    message = f"{name!r} is not a dataset name ({'one dot' if dots else 'no dot'}; datasets are object.attribute.extension): ONE will not index this file"
+    dots_text = "one dot" if dots else "no dot"
+    message = (f"{name!r} is not a dataset name ({dots_text}; datasets are object.attribute.extension): "
+               "ONE will not index this file")
     suggestion = _dataset_name_for(name)
     if suggestion:
         message += f"; if it is data, name it {suggestion!r}"
@@ -318,7 +320,9 @@ def namespace_not_lower_case(dataset, ctx):
         return
     namespace = parts.namespace
     if namespace != namespace.lower():
-        yield f"namespace {namespace!r} is not lower case: ONE matches namespaces exactly, so namespace={namespace.lower()!r} misses this file (rename to '_{namespace.lower()}_')"
+        lower = namespace.lower()
+        yield (f"namespace {namespace!r} is not lower case: ONE matches namespaces exactly, "
+               f"so namespace={lower!r} misses this file (rename to '_{lower}_')")
 
 
 @rule("ALF107", "extension-not-lower-case", "error", "path")
@@ -548,4 +552,5 @@ def case_collision(collection, ctx):
             first, *others = sorted(paths)
             names = " and ".join(repr(p) for p in others)
             how = "case" if all(p.isascii() for p in paths) else "case or Unicode normalization"
-            yield Finding(first, f"{first!r} and {names} differ only by {how}: on a case-insensitive file system (macOS, Windows) they are one path and one overwrites the other")
+            yield Finding(first, f"{first!r} and {names} differ only by {how}: on a case-insensitive file system "
+                                 "(macOS, Windows) they are one path and one overwrites the other")

@@ -98,7 +98,8 @@ def hidden_folder(session, ctx):
         for segment, path, collection in _folder_segments(dataset):
             if path not in reported and is_hidden_folder(segment):
                 reported.add(path)
-                yield Finding(path, f"hidden folder {segment!r} in a session: ONE indexes the files in it with two or more dots as collection {collection!r}; delete it or move it out of the session")
+                yield Finding(path, f"hidden folder {segment!r} in a session: ONE indexes the files in it with two or "
+                                    f"more dots as collection {collection!r}; delete it or move it out of the session")
 
 
 @rule("ALF203", "invalid-revision", "error", "session")
@@ -171,7 +172,8 @@ def revision_not_a_date(session, ctx):
         reported.add(folder)
         problem = _date_label_problem(dataset.revision)
         if problem:
-            yield Finding(folder, f"revision {dataset.revision!r} {problem}: ONE orders revisions as plain strings, so non-date labels do not sort in time order")
+            yield Finding(folder, f"revision {dataset.revision!r} {problem}: ONE orders revisions as plain strings, "
+                                  "so non-date labels do not sort in time order")
 
 
 @rule("ALF205", "mixed-revision-labels", "warning", "session")
@@ -201,4 +203,5 @@ def mixed_revision_labels(session, ctx):
         order = " < ".join(repr(label) for label in sorted(revisions))
         where = f"collection {collection!r}" if collection else "the session folder"
         yield Finding(revisions[undated[-1]].rel,
-                      f"{name!r} in {where} has dated and undated revisions ({order}): ONE orders them as strings, so {max(revisions)!r} is taken as the latest")
+                      f"{name!r} in {where} has dated and undated revisions ({order}): ONE orders them as strings, "
+                      f"so {max(revisions)!r} is taken as the latest")

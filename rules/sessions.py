@@ -71,7 +71,7 @@ def _where(folders: list[str]) -> str:
     for i, folder in enumerate(folders):
         if _DATE_SHAPE.match(folder):
             if i + 1 == len(folders):
-                return f"it is directly in the date folder {folder!r}, not in a numbered session folder inside it ('{folder}/001')"
+                return f"it is directly in the date folder {folder!r}, not in a numbered session folder ('{folder}/001')"
             return f"date folder {folder!r} is followed by {folders[i + 1]!r}, not by a session number (001)"
     if not folders:
         return "it is at the top of the checked folder"
@@ -116,7 +116,8 @@ def number_too_long(session, ctx):
     **Good:** ``KS005/2021-02-01/001``
     """
     for reason in _reasons(session, "number"):
-        yield f"{reason}: ONE does not read {session.number!r} as a session folder, so nothing in it is indexed; use three digits (001 to 999)"
+        yield (f"{reason}: ONE does not read {session.number!r} as a session folder, so nothing in it is indexed; "
+               "use three digits (001 to 999)")
 
 
 @rule("ALF404", "unpadded-number", "error", "session")
@@ -139,7 +140,8 @@ def unpadded_number(session, ctx):
     if len(number) >= 3:
         return
     padded = number.zfill(3)
-    message = f"session number {number!r} is not zero-padded: ONE rebuilds the path as {session.canonical!r}, so loads from this session fail; rename the folder to {padded!r}"
+    message = (f"session number {number!r} is not zero-padded: ONE rebuilds the path as {session.canonical!r}, "
+               f"so loads from this session fail; rename the folder to {padded!r}")
     if os.path.isdir(os.path.join(os.path.dirname(session.abs_path), padded)):
         message += f" (a folder {padded!r} exists too: ONE sees two sessions with one subject, date and number)"
     yield message
@@ -171,7 +173,8 @@ def lab_folder(session, ctx):
     """
     folders = _folders_in_root(session, ctx.collection)
     if len(folders) >= 3 and session.subject.lower() == "subjects":
-        yield f"no subject folder: the date folder {session.date!r} follows {session.subject!r} directly; ONE reads subject {session.subject!r}"
+        yield (f"no subject folder: the date folder {session.date!r} follows {session.subject!r} directly; "
+               f"ONE reads subject {session.subject!r}")
         return
     above = folders[:-3]
     if not above or (len(above) == 2 and above[1] == "Subjects"):
@@ -179,14 +182,19 @@ def lab_folder(session, ctx):
     last = above[-1]
     expected = session.canonical
     if last != "Subjects" and last.lower() == "subjects":
-        yield f"folder {last!r} must be spelled 'Subjects': ONE recognises a lab only before the literal 'Subjects', so this session has no lab for ONE"
+        yield (f"folder {last!r} must be spelled 'Subjects': ONE recognises a lab only before the literal "
+               "'Subjects', so this session has no lab for ONE")
     elif last != "Subjects":
-        yield f"folder {last!r} above subject {session.subject!r} is not 'Subjects': ONE finds no lab here and looks for the session at {expected!r} below the root; organise labs as '{last}/Subjects/{session.subject}/...'"
+        yield (f"folder {last!r} above subject {session.subject!r} is not 'Subjects': ONE finds no lab here and "
+               f"looks for the session at {expected!r} below the root; organise labs as "
+               f"'{last}/Subjects/{session.subject}/...'")
     elif len(above) == 1:
-        yield f"'Subjects' is directly in the checked folder: ONE takes the lab from the folder above ({session.lab!r}) and looks for {expected!r} below the root; check the folder above instead"
+        yield (f"'Subjects' is directly in the checked folder: ONE takes the lab from the folder above "
+               f"({session.lab!r}) and looks for {expected!r} below the root; check the folder above instead")
     else:
         extra = "/".join(above[:-2])
-        yield f"folders {extra!r} lie above the lab: ONE looks for the session at {expected!r} below the root; use {extra!r} as the repository root"
+        yield (f"folders {extra!r} lie above the lab: ONE looks for the session at {expected!r} below the root; "
+               f"use {extra!r} as the repository root")
 
 
 @rule("ALF406", "invalid-subject", "error", "session")
@@ -228,7 +236,9 @@ def nested_session(collection, ctx):
     for session in collection.nested:
         outer = session.nested_in
         inside = session.abs_path[len(outer.abs_path) + 1:]
-        yield Finding(session.key, f"session {inside!r} is nested inside session {outer.key!r}: ONE reads its files as collection {inside!r} of the outer session and its cache build fails; move it next to the other sessions")
+        yield Finding(session.key, f"session {inside!r} is nested inside session {outer.key!r}: ONE reads its files "
+                                   f"as collection {inside!r} of the outer session and its cache build fails; "
+                                   "move it next to the other sessions")
 
 
 @rule("ALF408", "invalid-lab", "error", "session")
