@@ -495,8 +495,10 @@ def _touched(collection: Collection, files: set[str]) -> set[str]:
         while folder:
             touched.add(folder)
             folder = folder.rpartition("/")[0]
+    # an object with another namespace in the same folder shares load_object's keys (ALF301)
+    names = {(o.session.abs_path, o.collection, o.revision, o.name) for o in collection.objects if any(d.rel in rels for d in o.datasets)}
     for obj in collection.objects:
-        if any(d.rel in rels for d in obj.datasets):
+        if (obj.session.abs_path, obj.collection, obj.revision, obj.name) in names:
             touched.add(_target_path(obj))
             touched.update(d.rel for d in obj.datasets)
     for session in collection.sessions:
