@@ -447,30 +447,23 @@ def _minimal_scan_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def _newest_folder_mtime(root: Path, session_dirs: Iterable[Path]) -> float:
-    """Newest mtime of the folders that change when a dataset or a session is added or
-    removed: the session folders, the folders below them, and their date/subject folders."""
+    """Newest mtime of the session folders and of the folders between them and the root
+    (date, subject, ``Subjects``, lab): they change when a session is added or removed or a
+    file or folder is added to a session folder. Files added deeper are noticed when loading
+    from their folder (``_check_folders_unchanged``). Each folder is stat-ed once; a vanished
+    session folder counts as "now"."""
     newest = 0.0
     seen: set[str] = set()
-    stack = []
+    prefix = str(root) + os.sep
     for session in session_dirs:
-        for folder in (session.parent, session.parent.parent):
-            key = str(folder)
-            if key not in seen and folder != root:
-                seen.add(key)
-                try:
-                    newest = max(newest, folder.stat().st_mtime)
-                except OSError:
-                    pass
-        stack.append(str(session))
-    while stack:
-        folder = stack.pop()
-        try:
-            newest = max(newest, os.stat(folder).st_mtime)
-            for entry in os.scandir(folder):
-                if entry.is_dir(follow_symlinks=False) and not entry.name.startswith("."):
-                    stack.append(entry.path)
-        except OSError:
-            newest = _time_now()  # a session folder vanished: the tables are stale
+        folder = str(session)
+        while folder.startswith(prefix) and folder not in seen:
+            seen.add(folder)
+            try:
+                newest = max(newest, os.stat(folder).st_mtime)
+            except OSError:
+                return _time_now()
+            folder = os.path.dirname(folder)
     return newest
 
 
@@ -501,6 +494,7 @@ class Repository:
         self._sessions = _normalise_sessions(sessions)
         self._datasets = _normalise_datasets(datasets)
         self._warned: set[str] = set()
+        self._tables_mtime: float | None = None  #: set by open() when the tables come from files
         self._build_index()
 
     # ---- construction ---------------------------------------------------------------------
@@ -831,6 +825,21 @@ class Repository:
             out.append(path)
         return out
 
+    def _check_folders_unchanged(self, folders: Iterable[Path]) -> None:
+        """Warn once when a folder we load from changed (a file added or removed) after the
+        tables were written: the tables may miss datasets there."""
+        for folder in folders:
+            try:
+                changed = os.stat(folder).st_mtime > self._tables_mtime
+            except OSError:
+                continue
+            if changed:
+                self._warn_once(
+                    f"stale:{folder}",
+                    f"{folder} changed after the cache tables were written: they may miss datasets there; "
+                    "run `alflint index` to refresh them",
+                )
+
     def _warn_once(self, key: str, message: str) -> None:
         if key not in self._warned:
             self._warned.add(key)
@@ -902,6 +911,8 @@ class Repository:
         present = [f for f in files if f is not None]
         if not present:
             raise ALFObjectNotFound(f"{what}: listed in the tables but not on disk under {self.eid2path(key)}")
+        if self._tables_mtime is not None:
+            self._check_folders_unchanged({f.parent for f in present})
         if self.validate if validate is None else validate:
             self._validate(present)
         return present
@@ -1249,8 +1260,9 @@ def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> 
 
     Uses ``sessions.pqt``/``datasets.pqt`` at ``root`` (alflint's or ONE's) unless ``scan``
     is True or they are absent, in which case the tree is indexed in memory. When the tables
-    look older than the tree (a folder below a session changed after they were written), an
-    :class:`ALFWarning` says so once. ``validate`` is the default of the loads' ``validate``.
+    look older than the tree (a session, date or subject folder changed after they were
+    written), an :class:`ALFWarning` says so; loads also warn once per folder they read from
+    that changed after the tables were written. ``validate`` is the default of the loads' ``validate``.
     """
     root_path = Path(root).resolve()
     if not root_path.is_dir():
@@ -1260,6 +1272,7 @@ def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> 
         sessions, datasets = _read_tables(root_path)
         repo = Repository(root_path, sessions, datasets, validate=validate, source="tables")
         written = min(t.stat().st_mtime for t in tables)
+        repo._tables_mtime = written
         session_dirs = [repo.eid2path(e) for e in repo._session_records]
         if _newest_folder_mtime(root_path, session_dirs) > written:
             warnings.warn(

@@ -51,6 +51,12 @@ def make_seed(root: Path) -> Path:
     return s
 
 
+def make_session(root: Path, session: str) -> Path:
+    folder = root / session
+    folder.mkdir(parents=True)
+    return folder
+
+
 @pytest.fixture
 def seed(tmp_path):
     make_seed(tmp_path)
@@ -338,11 +344,27 @@ def test_tables_are_used_and_staleness_warned(tmp_path):
         warnings.simplefilter("error")
         repo = alflint.open(tmp_path)
     assert repo.source == "tables" and repo.list_datasets(SESSION) == ALL
+    # a file added deep in a collection: noticed when loading from that folder
     np.save(tmp_path / SESSION / "alf/probe00/spikes.amps.npy", np.zeros(5))
-    with pytest.warns(ALFWarning, match="alflint index"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
         repo = alflint.open(tmp_path)
+        repo.load_object(SESSION, "spikes", collection="alf/probe01")  # that folder did not change
+    with pytest.warns(ALFWarning, match="alf/probe00 changed after the cache tables"):
+        repo.load_object(SESSION, "spikes", collection="alf/probe00")
     assert "alf/probe00/spikes.amps.npy" not in repo.list_datasets(SESSION)
     assert "alf/probe00/spikes.amps.npy" in alflint.open(tmp_path, scan=True).list_datasets(SESSION)
+    # a file added to the session folder, or a new session: noticed at open
+    np.save(tmp_path / SESSION / "extra.values.npy", np.zeros(5))
+    with pytest.warns(ALFWarning, match="alflint index"):
+        alflint.open(tmp_path)
+    os.utime(tmp_path / SESSION, (old, old))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alflint.open(tmp_path)
+    np.save(make_session(tmp_path, "subject/2021-06-02/001") / "x.y.npy", np.zeros(1))
+    with pytest.warns(ALFWarning, match="alflint index"):
+        alflint.open(tmp_path)
 
 
 def test_size_mismatch_warns_once(tmp_path):
