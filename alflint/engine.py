@@ -91,6 +91,7 @@ class Engine:
         chosen += list(cfg.extend_select) + list(extend_select or ())
         decider = Decider(chosen, list(cfg.ignore) + list(ignore or ()), {**cfg.severity, **(severity or {})})
         _check_selectors(chosen + decider.ignore, rules, cfg)
+        _check_rule_sections(rules, cfg)
         engine = cls(cfg, rules, decider, cfg.content if content is None else content, problems, plugins)
         plugins.manager.hook.alflint_configure(config=cfg)
         return engine
@@ -256,6 +257,18 @@ def _location(target: Any) -> tuple[str | None, str | None, str | None]:
     if isinstance(target, Session):
         return target.key, None, None
     return None, None, None
+
+
+def _check_rule_sections(rules: dict[str, Rule], cfg: Config) -> None:
+    """Every ``[rules.X]`` names a known rule and only its options, selected or not: a typo must not pass silently."""
+    by_key = {**{r.name: r for r in rules.values()}, **rules}
+    for key, options in cfg.rules.items():
+        r = by_key.get(key)
+        if r is None:
+            raise ConfigError(f"{cfg.path}: unknown rule {key!r} in [rules] (a rule code or name; see `alflint rules`)")
+        unknown = sorted(set(options) - set(r.options))
+        if unknown:
+            raise ConfigError(f"{cfg.path}: unknown option {unknown[0]!r} for rule {r.code} ({r.name}); options: {', '.join(sorted(r.options)) or 'none'}")
 
 
 def _check_selectors(selectors: Iterable[str], rules: dict[str, Rule], cfg: Config) -> None:

@@ -169,6 +169,17 @@ def test_an_unknown_rule_option_is_a_config_error_naming_rule_and_options(tmp_pa
     assert str(config) in message and "'unitz'" in message and "ALF108" in message and "units" in message
 
 
+def test_rule_sections_are_checked_even_for_rules_that_do_not_run(tmp_path):
+    repo = build_files(tmp_path, TREE)
+    write(repo / "alflint.toml", 'select = ["ALF110"]\n[rules.ALF108]\nunitz = ["ms"]\n')
+    with pytest.raises(ConfigError, match="unknown option 'unitz' for rule ALF108"):
+        alflint.check(repo)
+    config = write(repo / "alflint.toml", 'select = ["ALF110"]\n[rules.ALF1O8]\nunits = ["ms"]\n')
+    with pytest.raises(ConfigError) as caught:
+        alflint.check(repo)
+    assert str(caught.value) == f"{config}: unknown rule 'ALF1O8' in [rules] (a rule code or name; see `alflint rules`)"
+
+
 # --------------------------------------------------------------------------------------------
 # Errors: one line naming the key, the file and what is allowed
 # --------------------------------------------------------------------------------------------
