@@ -103,7 +103,7 @@ def not_a_dataset(dataset, ctx):
 
     **Good:** ``alf/spikes.times.npy``
 
-    Options: ``allow`` (list of globs, default ``["README*", "*.flag"]``).
+    Options: ``allow`` (list of file name globs, case-insensitive, default ``["README*", "*.flag"]``).
     """
     if dataset.parts is not None or dataset.session is None:
         return  # a valid name has two dots
@@ -124,7 +124,7 @@ def not_a_dataset(dataset, ctx):
 
 @functools.lru_cache(maxsize=32)
 def _allowed_pattern(globs: tuple[str, ...]) -> re.Pattern | None:
-    return re.compile("|".join(fnmatch.translate(g) for g in globs)) if globs else None
+    return re.compile("|".join(fnmatch.translate(g) for g in globs), re.IGNORECASE) if globs else None
 
 
 def _allowed(name: str, globs: tuple[str, ...]) -> bool:
