@@ -128,14 +128,19 @@ class Engine:
         jobs: int = 1,
         progress: Callable[[int], None] | None = None,
         only: Callable[[Rule], bool] | None = None,
+        targets: set[str] | None = None,
     ) -> list[Issue]:
         """Run every active rule over ``collection``; returns the issues (unsorted).
+
+        ``targets`` (report paths, see ``_touched``) limits path and object rules to those
+        files and objects: checking given files needs their sessions as context, but not
+        every rule run on every sibling.
 
         Sessions are independent units (their files, objects and the session itself), so with
         ``jobs > 1`` they are checked in forked worker processes; files outside sessions and
         repository rules run here. Crashed rules are counted in ``self.crashes``.
         """
-        runner = _Runner(self, collection, only)
+        runner = _Runner(self, collection, only, targets)
         sessions = collection.sessions
         if jobs > 1 and len(sessions) > 1 and len(collection.datasets) >= PARALLEL_MIN_FILES and _can_fork():
             import multiprocessing
@@ -158,7 +163,7 @@ class Engine:
                 runner.session(session)
                 if progress is not None:
                     progress(1)
-        runner.apply("path", [d for d in collection.datasets if d.session is None])
+        runner.apply("path", [d for d in collection.datasets if d.session is None and (targets is None or d.rel in targets)])
         runner.apply("repository", [collection])
         self.crashes = runner.crashes
         return runner.issues
@@ -196,7 +201,7 @@ def _run_chunk(index: int) -> tuple[list[Issue], int, int]:
 class _Runner:
     """Applies the active rules of each scope to targets, turning findings and crashes into issues."""
 
-    def __init__(self, engine: "Engine", collection: Collection, only: Callable[[Rule], bool] | None = None):
+    def __init__(self, engine: "Engine", collection: Collection, only: Callable[[Rule], bool] | None = None, targets: set[str] | None = None):
         from .facts import facts_reader
 
         facts = facts_reader()
@@ -213,10 +218,15 @@ class _Runner:
             self.objects.setdefault(id(obj.session), []).append(obj)
         self.issues: list[Issue] = []
         self.crashes = 0
+        self.targets = targets
 
     def session(self, session: Session) -> None:
-        self.apply("path", session.datasets)
-        self.apply("object", self.objects.get(id(session), ()))
+        datasets, objects = session.datasets, self.objects.get(id(session), ())
+        if self.targets is not None:
+            datasets = [d for d in datasets if d.rel in self.targets]
+            objects = [o for o in objects if _target_path(o) in self.targets]
+        self.apply("path", datasets)
+        self.apply("object", objects)
         self.apply("session", (session,))
 
     def apply(self, scope: str, targets: Iterable[Any]) -> None:
@@ -391,16 +401,16 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
             from .progress import progress_bar
 
             bar = progress_bar(len(collection.sessions))
+        touched = None if only is None else _touched(collection, only)
         try:
-            issues = engine.run(collection, jobs=jobs, progress=bar)
+            issues = engine.run(collection, jobs=jobs, progress=bar, targets=touched)
         finally:
             if bar is not None:
                 bar.close()
         report.internal_errors += engine.crashes
         prefix = os.path.relpath(folder, report.root).replace(os.sep, "/")
         prefix = "" if prefix == "." else prefix + "/"
-        if only is not None:
-            touched = _touched(collection, only)
+        if touched is not None:
             issues = [i for i in issues if i.path in touched]
         places = _enclosing_sessions(collection, report.root)
         for issue in issues:

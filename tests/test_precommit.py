@@ -167,6 +167,67 @@ def test_a_staged_file_is_checked_with_its_object_siblings_on_disk(tmp_path):
     assert "object 'spikes'" not in failed.stdout  # spikes.times was read from disk, not staged
 
 
+SPY_RULES = '''
+import os
+from alflint.plugin import hookimpl
+from alflint.rule import rule
+
+
+def _log(kind, path):
+    with open(os.environ["SPY_LOG"], "a") as fh:
+        fh.write(f"{kind} {path}\\n")
+
+
+@rule("LAB801", "spy-path", "info", "path")
+def spy_path(dataset, ctx):
+    """Records the files path rules run on."""
+    _log("path", dataset.rel)
+    return ()
+
+
+@rule("LAB802", "spy-object", "info", "object")
+def spy_object(obj, ctx):
+    """Records the objects object rules run on."""
+    _log("object", obj.name)
+    return ()
+
+
+@rule("LAB803", "spy-session", "info", "session")
+def spy_session(session, ctx):
+    """Records the sessions session rules run on."""
+    _log("session", session.key)
+    return ()
+
+
+@hookimpl
+def alflint_rules():
+    return [spy_path, spy_object, spy_session]
+'''
+
+
+def test_path_and_object_rules_run_only_on_the_touched_objects(tmp_path):
+    # the session is the context, but a per-file or per-object rule on an untouched sibling
+    # (reading its content, say) could only produce issues that are not reported
+    root = data_repo(tmp_path / "data", config='select = ["LAB8"]\nplugins = ["spy_rules.py"]\n')
+    write(root, "spy_rules.py", SPY_RULES)
+    write(root, f"{SESSION}/alf/wheel.position.npy", npy([1.0, 2.0, 3.0]))
+    write(root, f"{SESSION}/alf/wheel.times.npy", npy([0.1, 0.2, 0.3]))
+    log = tmp_path / "spy.log"
+    result = hook(root, f"{SESSION}/alf/wheel.times.npy", extra_env={"SPY_LOG": str(log)})
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = sorted(log.read_text().splitlines())
+    assert seen == sorted([
+        "path alf/wheel.position.npy",  # the whole touched object (paths below the walked session)
+        "path alf/wheel.times.npy",
+        "object wheel",
+        f"session {SESSION}",  # session rules see the whole session
+    ]), seen
+    # a whole-tree check runs them everywhere
+    log.unlink()
+    hook(root, ".", extra_env={"SPY_LOG": str(log)})
+    assert sum(line.startswith("path ") for line in log.read_text().splitlines()) == 8
+
+
 def test_a_staged_file_outside_sessions_does_not_walk_the_repository(tmp_path):
     root = data_repo(tmp_path / "data")
     write(root, "README.md", "# lab data\n")
