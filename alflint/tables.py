@@ -110,12 +110,16 @@ class PreviousTables(NamedTuple):
     ``sessions`` maps eid to a :class:`SessionRow` whose ``path`` is the canonical path ONE
     rebuilds from the row (with the stored lab); ``datasets`` maps dataset id to a
     :class:`DatasetRow` whose ``session`` is that path. ``eids`` maps dataset id to eid.
+    ``written_ns`` is the mtime of ``datasets.pqt``: a file whose mtime is not clearly older
+    than that (within the file system's timestamp resolution) may have changed after it was
+    hashed without changing size or mtime, and should be hashed again (git's "racily clean").
     """
 
     sessions: dict[str, SessionRow]
     datasets: dict[str, DatasetRow]
     eids: dict[str, str]
     metadata: dict
+    written_ns: int | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -496,9 +500,10 @@ def write_tables(
 
     Takes the tables of :func:`build_tables`, or rows (built here with ``lab``, ``origin`` and
     ``store_mtime``). ``origin``, when given, replaces the origin in the tables' metadata.
-    Each file is written to a temporary file in ``out_dir`` and moved into place with
-    ``os.replace`` once both are complete: readers see the old or the new tables, and on
-    failure nothing is left behind. Returns the two paths.
+    Both files are first written completely (and fsynced) to temporary files in ``out_dir``
+    whose names do not end in ``.pqt`` (ONE never loads them), then each is moved into place
+    with ``os.replace``: a reader sees each table whole, old or new, and a failure while
+    writing leaves the old tables untouched and no temporary file behind. Returns the paths.
     """
     out = Path(out_dir)
     if not out.is_dir():
@@ -555,7 +560,7 @@ def read_tables(directory: str | os.PathLike) -> PreviousTables:
     for eid, id_, rel_path, size, hash_, mtime in zip(d["eid"], d["id"], d["rel_path"], d["file_size"], hashes, mtimes):
         datasets[id_] = DatasetRow(paths.get(eid, ""), rel_path, size, hash_ or None, mtime)
         eids[id_] = eid
-    return PreviousTables(sessions, datasets, eids, metadata)
+    return PreviousTables(sessions, datasets, eids, metadata, (folder / DATASETS_FILE).stat().st_mtime_ns)
 
 
 # --------------------------------------------------------------------------------------------

@@ -752,6 +752,7 @@ def test_read_tables_round_trip(tree):
     prev = read_tables(root)
     ses, ds = scan_rows(root, hashes=True, mtime=True)
     assert prev.metadata["origin"] == str(root)
+    assert prev.written_ns == (root / "datasets.pqt").stat().st_mtime_ns
     assert set(prev.sessions) == {session_eid(r) for r in ses}
     assert prev.sessions[session_eid(session_row(NOLAB_SESSION))] == session_row(NOLAB_SESSION)
     by_id = {dataset_id(session_eid(session_row(r.session)), r.rel_path): r for r in ds}
