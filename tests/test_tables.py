@@ -152,21 +152,48 @@ ONE_PANDAS_DEPRECATIONS = ("The copy keyword is deprecated",)
 
 
 @contextmanager
-def no_warnings(allow: tuple[str, ...] = ()):
-    """Fail on any warning or any log record of level WARNING or above."""
+def _one_logs():
+    """Collect every log record of WARNING or above, whatever other tests did to the loggers.
+
+    ONE's loggers (``one``, ``one.*``) are set to pass everything to the root for the duration
+    (another test module may have silenced them), and ``logging.disable`` is lifted.
+    """
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
         def emit(self, record):
             records.append(record)
 
-    handler = Keep(level=logging.WARNING)
+    names = [n for n in list(logging.root.manager.loggerDict) if n == "one" or n.startswith("one.")]
+    saved = [(logging.getLogger(n), logging.getLogger(n).level, logging.getLogger(n).propagate, logging.getLogger(n).disabled) for n in names]
+    for logger, *_ in saved:
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
+        logger.disabled = False
     root_logger = logging.getLogger()
+    root_level, disabled = root_logger.level, logging.root.manager.disable
+    root_logger.setLevel(logging.DEBUG)
+    logging.disable(logging.NOTSET)
+    handler = Keep(level=logging.WARNING)
     root_logger.addHandler(handler)
-    with warnings.catch_warnings(record=True) as caught:
+    try:
+        yield records
+    finally:
+        root_logger.removeHandler(handler)
+        root_logger.setLevel(root_level)
+        logging.disable(disabled)
+        for logger, level, propagate, was_disabled in saved:
+            logger.setLevel(level)
+            logger.propagate = propagate
+            logger.disabled = was_disabled
+
+
+@contextmanager
+def no_warnings(allow: tuple[str, ...] = ()):
+    """Fail on any warning or any log record of level WARNING or above."""
+    with _one_logs() as records, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield
-    root_logger.removeHandler(handler)
     messages = [f"{w.category.__name__}: {w.message}" for w in caught
                 if not any(str(w.message).startswith(a) and "/one/" in w.filename for a in allow)]
     messages += [f"log {r.name} {r.levelname}: {r.getMessage()}" for r in records]
@@ -177,17 +204,10 @@ def no_warnings(allow: tuple[str, ...] = ()):
 def recording():
     """Collect warnings and WARNING+ log messages (for the checks that ONE does misbehave)."""
     out: list[str] = []
-
-    class Keep(logging.Handler):
-        def emit(self, record):
-            out.append(record.getMessage())
-
-    handler = Keep(level=logging.WARNING)
-    logging.getLogger().addHandler(handler)
-    with warnings.catch_warnings(record=True) as caught:
+    with _one_logs() as records, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         yield out
-    logging.getLogger().removeHandler(handler)
+    out.extend(r.getMessage() for r in records)
     out.extend(str(w.message) for w in caught)
 
 
@@ -530,6 +550,23 @@ def test_partial_hashes_rejected(tree):
     ds[0] = ds[0]._replace(hash="")
     with pytest.raises(ValueError, match="not a lower-case md5"):
         build_tables(ses, ds)
+
+
+def test_log_capture_survives_silenced_one_loggers():
+    """The capture cannot be fooled by a test elsewhere that silenced ONE's loggers."""
+    one_logger = logging.getLogger("one")
+    before = one_logger.level
+    one_logger.setLevel(logging.CRITICAL)
+    try:
+        with recording() as messages:
+            logging.getLogger("one.api").warning("local md5 mismatch on dataset: x")
+        assert messages == ["local md5 mismatch on dataset: x"]
+        with pytest.raises(AssertionError):
+            with no_warnings():
+                logging.getLogger("one.api").warning("something")
+        assert one_logger.level == logging.CRITICAL  # restored
+    finally:
+        one_logger.setLevel(before)
 
 
 def test_md5_files(tmp_path):
