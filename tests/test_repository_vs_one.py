@@ -459,3 +459,22 @@ def test_open_on_one_tables_with_str_ids(tmp_path):
     np.testing.assert_allclose(ours.load_object(eid, "spikes", collection="alf/probe00", revision="2021-12-31").amps, 100 + np.arange(7))
     assert ours.eid2path(eid) == tmp_path.resolve() / SESSIONS[0]  # ONE: ValueError for str ids
     assert quiet(one.eid2path, one.to_eid(SESSIONS[0]))[0] == "error"
+
+
+def test_one_tables_with_nan_rel_paths(tmp_path):
+    """ONE records an invalid two-dot name with rel_path NaN (hash_ids=False keeps it loadable)."""
+    session = tmp_path / "subj/2021-01-01/001"
+    (session / "alf").mkdir(parents=True)
+    np.save(session / "alf/obj.attr.npy", np.zeros(2))
+    np.save(session / "alf/foo-bar.baz.npy", np.zeros(2))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_cache.make_parquet_db(tmp_path, hash_ids=False)
+        one = one_api.One(cache_dir=tmp_path, mode="local")
+    assert pd.read_parquet(tmp_path / "datasets.pqt")["rel_path"].isna().any()
+    ours = alflint.open(tmp_path)
+    eid = ours.to_eid("subj/2021-01-01/001")
+    for filename in (None, "*"):
+        assert ours.list_datasets(eid, filename=filename) == sorted(quiet(one.list_datasets, eid, filename=filename)[1]) == ["alf/obj.attr.npy"]
+    assert ours.list_datasets() == ["alf/obj.attr.npy"] and ours.list_collections() == ["alf"]
+    assert list(ours.load_object(eid, "obj")) == ["attr"]
