@@ -127,7 +127,7 @@ def main(argv=None) -> int:
     repo = repository.Repository(root, sessions, datasets)
     print(f"ours: Repository() {time.perf_counter() - t:.2f} s")
     rng = np.random.default_rng(1)
-    sample = [str(e) for e in rng.choice(sessions.index.to_numpy(), 2000, replace=False)]
+    sample = [str(e) for e in rng.choice(sessions.index.to_numpy(), min(2000, len(sessions)), replace=False)]
     rows = []
     first = per_call(repo.list_datasets, [(e,) for e in sample])
     again = per_call(repo.list_datasets, [(e,) for e in sample])
