@@ -289,30 +289,75 @@ def _check_selectors(selectors: Iterable[str], rules: dict[str, Rule], cfg: Conf
 
 
 def _exclusion(root: str, config: Config) -> Callable[[str, bool], bool] | None:
-    """A matcher for ``exclude`` globs and ``.alflintignore`` lines (gitignore syntax), or None."""
-    lines = list(config.exclude)
-    for folder in {root, config.directory}:
-        if folder and os.path.isfile(os.path.join(folder, IGNORE_FILE)):
-            with open(os.path.join(folder, IGNORE_FILE), encoding="utf-8") as fh:
-                lines += fh.read().splitlines()
-    if not any(line.strip() and not line.startswith("#") for line in lines):
+    """A matcher for ``exclude`` globs and ``.alflintignore`` lines (gitignore syntax), or None.
+
+    Patterns are relative to the folder that declares them (the configuration's folder for
+    ``exclude``, the ignore file's folder for its lines), as in ``.gitignore``: checking a
+    file walks only its session folder, and must exclude what checking the repository does.
+    """
+    groups: dict[str, list[str]] = {}
+    if config.exclude:
+        groups.setdefault(_offset(root, config.directory), []).extend(config.exclude)
+    for folder in _ignore_file_folders(root, config):
+        with open(os.path.join(folder, IGNORE_FILE), encoding="utf-8") as fh:
+            groups.setdefault(_offset(root, folder), []).extend(fh.read().splitlines())
+    groups = {o: lines for o, lines in groups.items() if any(line.strip() and not line.startswith("#") for line in lines)}
+    if not groups:
         return None
     import pathspec  # a maintained gitignore matcher; imported only when patterns exist
 
-    matcher = pathspec.GitIgnoreSpec.from_lines(lines)
-    return lambda rel, is_dir: matcher.match_file(rel + "/" if is_dir else rel)
+    matchers = [(offset, pathspec.GitIgnoreSpec.from_lines(lines)) for offset, lines in groups.items()]
+    if len(matchers) == 1 and not matchers[0][0]:
+        matcher = matchers[0][1]
+        return lambda rel, is_dir: matcher.match_file(rel + "/" if is_dir else rel)
+    return lambda rel, is_dir: any(m.match_file(o + rel + "/" if is_dir else o + rel) for o, m in matchers)
 
 
-def _per_path_filter(config: Config, decider: Decider, rules: dict[str, Rule]) -> Callable[[Issue], bool] | None:
+def _offset(root: str, base: str | None) -> str:
+    """``root`` relative to ``base`` as a prefix (``'a/b/'``), or '' when root is not below base."""
+    if not base:
+        return ""
+    base = os.path.abspath(base)
+    if root == base or not root.startswith(base.rstrip(os.sep) + os.sep):
+        return ""
+    return os.path.relpath(root, base).replace(os.sep, "/") + "/"
+
+
+def _ignore_file_folders(root: str, config: Config) -> list[str]:
+    """Folders whose ``.alflintignore`` applies to a walk of ``root``: root and its parents up to
+    the configuration's folder (or, without one above root, the top of the git work tree)."""
+    inside = config.directory is not None and (os.path.abspath(config.directory) == root or bool(_offset(root, config.directory)))
+    top = os.path.abspath(config.directory) if inside else None  # type: ignore[arg-type]
+    folders, here = [], root
+    while True:
+        folders.append(here)
+        if top is not None and here == top:
+            break
+        if top is None and os.path.exists(os.path.join(here, ".git")):
+            break
+        parent = os.path.dirname(here)
+        if parent == here:
+            folders = [root] if top is None else folders  # no repository above: the root only
+            break
+        here = parent
+    if config.directory and config.directory not in folders:
+        folders.append(config.directory)
+    return [f for f in folders if os.path.isfile(os.path.join(f, IGNORE_FILE))]
+
+
+def _per_path_filter(config: Config, decider: Decider, rules: dict[str, Rule], root: str | None = None) -> Callable[[Issue], bool] | None:
     if not config.per_path_ignores:
         return None
     import pathspec
 
     entries = [(pathspec.GitIgnoreSpec.from_lines([glob]), codes) for glob, codes in config.per_path_ignores.items()]
+    # globs are relative to the configuration's folder; issue paths to the report's root
+    offset = _offset(root, config.directory) if root else ""
 
     def keep(issue: Issue) -> bool:
+        path = (offset.rstrip("/") or ".") if issue.path == "." else offset + issue.path
         for matcher, codes in entries:
-            if matcher.match_file(issue.path) and any(issue.code.startswith(c) or issue.name == c for c in codes):
+            if matcher.match_file(path) and any(issue.code.startswith(c) or issue.name == c for c in codes):
                 return False
         return True
 
@@ -388,7 +433,7 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
     report = Report(root=_report_root(abs_paths))
     report.issues.extend(engine.setup_issues)
     report.internal_errors += len(engine.setup_issues)
-    keep_path = _per_path_filter(engine.config, engine.decider, engine.rules)
+    keep_path = _per_path_filter(engine.config, engine.decider, engine.rules, report.root)
     for folder, only in _plan(abs_paths):
         exclude = _exclusion(folder, engine.config)
         if only is not None and _session_folder(os.path.join(folder, "_")) != folder:

@@ -48,7 +48,7 @@ def git(root: Path, *args: str, env: dict | None = None, check: bool = True) -> 
     return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=check, env=env)
 
 
-def data_repo(root: Path, config: str = CONFIG) -> Path:
+def data_repo(root: Path, config: str | None = CONFIG) -> Path:
     """A git repository with two clean sessions, committed."""
     root.mkdir(parents=True)
     git(root, "init", "-q", "-b", "main")
@@ -58,7 +58,8 @@ def data_repo(root: Path, config: str = CONFIG) -> Path:
     for session in (SESSION, OTHER):
         write(root, f"{session}/alf/spikes.times.npy", npy([0.1, 0.2, 0.3]))
         write(root, f"{session}/alf/spikes.clusters.npy", npy([1, 2, 1]))
-    write(root, "alflint.toml", config)
+    if config is not None:
+        write(root, "alflint.toml", config)
     git(root, "add", "-A")
     git(root, "commit", "-q", "--no-verify", "-m", "data")
     return root
@@ -124,6 +125,37 @@ def test_session_paths_in_the_report_are_relative_to_the_repository(tmp_path, wi
     assert report["sessions"] == [issue["session"]]
     text = hook(root, *files).stdout
     assert text.startswith(f"Session {SESSION}  (1 error)\n  {bad}: ALF101 [error]"), text
+
+
+SCRATCH = f"{SESSION}/scratch/bad-name.x.npy"
+
+
+@pytest.mark.parametrize(
+    "config, ignore_file",
+    [
+        (CONFIG + 'exclude = ["mainlab/Subjects/*/*/*/scratch/"]\n', None),
+        (CONFIG + '[per-path-ignores]\n"mainlab/Subjects/SW001/**" = ["ALF101"]\n', None),
+        (CONFIG, "mainlab/Subjects/SW001/2021-06-01/001/scratch/\n"),
+        (None, "/mainlab/Subjects/*/*/*/scratch/\n"),  # no configuration: the git work tree's file
+    ],
+    ids=["exclude", "per-path-ignores", "alflintignore", "alflintignore-without-config"],
+)
+def test_a_staged_file_is_excluded_as_in_a_whole_repository_check(tmp_path, config, ignore_file):
+    # patterns are relative to the file declaring them, though only the session is walked
+    root = data_repo(tmp_path / "data", config=config)
+    if ignore_file is not None:
+        write(root, ".alflintignore", ignore_file)
+    write(root, SCRATCH, npy([1.0]))
+    select = ["--select", "ALF101"] if config is None else []
+    whole = hook(root, ".", *select)
+    staged = hook(root, SCRATCH, *select)
+    assert whole.returncode == 0, whole.stdout
+    assert staged.returncode == 0, staged.stdout
+    assert "ALF101" not in staged.stdout
+    # and without the pattern, the same file is reported
+    (root / ".alflintignore").unlink(missing_ok=True)
+    write(root, "alflint.toml", CONFIG)
+    assert hook(root, SCRATCH).returncode == 1
 
 
 def test_clean_staged_files_pass_even_when_untouched_sessions_have_errors(tmp_path):
