@@ -28,13 +28,13 @@ def _folder_segments(dataset):
     When the checked root lies inside the session, folders above the root are reported at
     the file's own folder.
     """
-    below = dataset.rel_path.split("/")[:-1]
+    below = dataset.rel_path.split("/")[:-1]  # from the session
     folder = dataset.rel.rpartition("/")[0]
-    above = folder.split("/") if folder else []
-    offset = len(above) - len(below)
+    from_root = folder.split("/") if folder else []
+    offset = len(from_root) - len(below)  # negative when the root is inside the session
     for i, segment in enumerate(below):
         end = offset + i + 1
-        path = "/".join(above[:end]) if end > 0 else (folder or ".")
+        path = "/".join(from_root[:end]) if end > 0 else (folder or ".")
         yield segment, path, "/".join(below[: i + 1])
 
 
