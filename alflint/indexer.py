@@ -115,19 +115,29 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
 
 
 def _previous_hashes(out: str, sessions: list) -> dict[tuple, str]:
-    """md5 sums of files unchanged (same size and mtime) since the tables in ``out`` were written."""
+    """md5 sums of files unchanged since the tables in ``out`` were written.
+
+    Rows are matched by dataset id (stable whatever ``lab=`` did to the lab column); a file
+    counts as unchanged when its size and mtime match and its mtime is older than the tables,
+    so a file rewritten within the clock's resolution of the last index is hashed again.
+    """
     from . import tables
 
     try:
         previous = tables.read_tables(out)
     except (FileNotFoundError, OSError, ValueError):
         return {}
-    on_disk = {tables.canonical_session_path(s.lab, s.subject, s.date, s.number): s.path for s in sessions}
+    by_eid: dict[str, list] = {}
+    for row_id, row in previous.datasets.items():
+        if not row.hash or row.mtime_ns is None:
+            continue
+        if previous.written_ns is not None and row.mtime_ns >= previous.written_ns - 2_000_000_000:
+            continue  # modified too close to the last write to trust the mtime
+        by_eid.setdefault(previous.eids.get(row_id), []).append(row)
     known = {}
-    for row in previous.datasets.values():
-        session = on_disk.get(row.session)
-        if session is not None and row.hash and row.mtime_ns is not None:
-            known[(session, row.rel_path, row.file_size, row.mtime_ns)] = row.hash
+    for session in sessions:
+        for row in by_eid.get(tables.session_eid(session), ()):
+            known[(session.path, row.rel_path, row.file_size, row.mtime_ns)] = row.hash
     return known
 
 
