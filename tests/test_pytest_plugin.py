@@ -39,13 +39,18 @@ def make_data(root: Path, config: str | None = CONFIG) -> Path:
     return root
 
 
+def runpytest(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    """An inner pytest run, in process; hypothesis's plugin (slow to import, unused here) is off."""
+    return pytester.runpytest("-p", "no:hypothesispytest", *args)
+
+
 @pytest.fixture
 def data(pytester: pytest.Pytester) -> Path:
     return make_data(pytester.path / "data")
 
 
 def test_one_item_per_session_plus_one_outside_sessions(pytester, data):
-    result = pytester.runpytest("--alf", "data", "-v")
+    result = runpytest(pytester, "--alf", "data", "-v")
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines([
         f"data::{GOOD} PASSED*",
@@ -56,7 +61,7 @@ def test_one_item_per_session_plus_one_outside_sessions(pytester, data):
 
 
 def test_a_failing_session_shows_its_issues_like_the_text_report(pytester, data):
-    result = pytester.runpytest("--alf", "data")
+    result = runpytest(pytester, "--alf", "data")
     result.assert_outcomes(passed=2, failed=1)
     out = result.stdout.str()
     failure = out.split("FAILURES")[1].split("short test summary")[0]
@@ -68,34 +73,34 @@ def test_a_failing_session_shows_its_issues_like_the_text_report(pytester, data)
 
 
 def test_k_selects_sessions_by_path(pytester, data):
-    result = pytester.runpytest("--alf", "data", "-k", "KS005")
+    result = runpytest(pytester, "--alf", "data", "-k", "KS005")
     result.assert_outcomes(passed=1, deselected=2)
-    result = pytester.runpytest("--alf", "data", "-k", "KS014 or outside")
+    result = runpytest(pytester, "--alf", "data", "-k", "KS014 or outside")
     result.assert_outcomes(passed=1, failed=1, deselected=1)
-    result = pytester.runpytest("--alf", "data", "-k", "2019-12-06")
+    result = runpytest(pytester, "--alf", "data", "-k", "2019-12-06")
     result.assert_outcomes(failed=1, deselected=2)
 
 
 def test_alf_paths_ini_option(pytester, data):
     pytester.makeini("[pytest]\nalf_paths = data\n")
-    result = pytester.runpytest()
+    result = runpytest(pytester, )
     result.assert_outcomes(passed=2, failed=1)
 
 
 def test_ordinary_tests_run_beside_the_data_items(pytester, data):
     pytester.makepyfile(test_lab="def test_analysis():\n    assert 1 + 1 == 2\n")
-    result = pytester.runpytest("--alf", "data")
+    result = runpytest(pytester, "--alf", "data")
     result.assert_outcomes(passed=3, failed=1)
 
 
 def test_rule_selection_comes_from_the_alflint_configuration(pytester, data):
     (data / "alflint.toml").write_text('select = ["ALF101"]\nignore = ["ALF101"]\n')
-    pytester.runpytest("--alf", "data").assert_outcomes(passed=3)
+    runpytest(pytester, "--alf", "data").assert_outcomes(passed=3)
     (data / "alflint.toml").write_text('select = ["ALF101"]\n[severity]\nALF101 = "warning"\n')
-    pytester.runpytest("--alf", "data").assert_outcomes(passed=3)
+    runpytest(pytester, "--alf", "data").assert_outcomes(passed=3)
     # alf_strict: warnings fail too, like alflint check --strict
     pytester.makeini("[pytest]\nalf_strict = true\n")
-    result = pytester.runpytest("--alf", "data")
+    result = runpytest(pytester, "--alf", "data")
     result.assert_outcomes(passed=2, failed=1)
     assert "spikes.amps .npy: ALF101 [warning]" in result.stdout.str()
     assert f"alflint found 1 warning in {BAD}." in result.stdout.str()
@@ -103,7 +108,7 @@ def test_rule_selection_comes_from_the_alflint_configuration(pytester, data):
 
 def test_a_config_file_named_on_the_command_line(pytester, data):
     (pytester.path / "strict.toml").write_text('select = ["ALF101"]\nignore = ["invalid-filename"]\n')
-    pytester.runpytest("--alf", "data", "--alf-config", "strict.toml").assert_outcomes(passed=3)
+    runpytest(pytester, "--alf", "data", "--alf-config", "strict.toml").assert_outcomes(passed=3)
 
 
 def test_a_lab_rules_module_from_the_configuration_fires(pytester, data):
@@ -120,7 +125,7 @@ def test_a_lab_rules_module_from_the_configuration_fires(pytester, data):
         "    return [no_notes]\n"
     )
     (data / "alflint.toml").write_text('select = ["ALF101", "LAB"]\nplugins = ["lab_rules.py"]\n')
-    result = pytester.runpytest("--alf", "data", "-k", "outside")
+    result = runpytest(pytester, "--alf", "data", "-k", "outside")
     result.assert_outcomes(failed=1, deselected=2)
     assert "data/notes.txt: LAB010 [error] notes file in the data repository" in result.stdout.str()
 
@@ -139,26 +144,26 @@ def test_a_crashing_rule_fails_its_session_with_the_internal_error(pytester, dat
         "    return [broken]\n"
     )
     (data / "alflint.toml").write_text('select = ["LAB"]\nplugins = ["lab_rules.py"]\n')
-    result = pytester.runpytest("--alf", "data", "-k", "KS005")
+    result = runpytest(pytester, "--alf", "data", "-k", "KS005")
     result.assert_outcomes(failed=1, deselected=2)
     result.stdout.fnmatch_lines(["*ALF900*rule LAB020 (broken-rule) crashed: RuntimeError: oops*", "*results may be incomplete*"])
 
 
 def test_an_invalid_configuration_is_a_usage_error(pytester, data):
     (data / "alflint.toml").write_text('selct = ["ALF101"]\n')
-    result = pytester.runpytest("--alf", "data")
+    result = runpytest(pytester, "--alf", "data")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "selct" in result.stderr.str()
 
 
 def test_a_missing_data_folder_is_a_usage_error(pytester):
-    result = pytester.runpytest("--alf", "nowhere")
+    result = runpytest(pytester, "--alf", "nowhere")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "ALF data folder not found" in result.stderr.str()
 
 
 def test_collect_only_lists_the_sessions_without_checking(pytester, data):
-    result = pytester.runpytest("--alf", "data", "--collect-only", "-q")
+    result = runpytest(pytester, "--alf", "data", "--collect-only", "-q")
     result.stdout.fnmatch_lines([f"data::{GOOD}", f"data::{BAD}", "data::(outside sessions)"])
     assert result.ret == pytest.ExitCode.OK
 
