@@ -8,18 +8,20 @@ The common case of a repository, an ``.npy`` file of a plain dtype written by nu
 1.0), takes a fast path: one ``os.open``/``os.read``/``os.close`` of the first 512 bytes (no
 buffered file object, no ``fstat``: the size comes from the walk) and one regular expression.
 Small delimited text tables without quotes take another (one read, one split, a delimiter
-count per line). Anything else, and any file whose size does not agree with its header or
+count per line), and small JSON documents a third (one read, ``json.loads``). Anything else, and any file whose size does not agree with its header or
 whose rows do not agree with its header row, goes through :func:`alflint.content.read_facts`,
 which is the authority and words the errors.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
+from itertools import repeat
 from typing import Any, Callable, NamedTuple
 
-__all__ = ["Facts", "facts_reader", "fast_npy_facts", "fast_delimited_facts"]
+__all__ = ["Facts", "facts_reader", "fast_npy_facts", "fast_delimited_facts", "fast_json_facts"]
 
 
 class Facts(NamedTuple):
@@ -38,6 +40,20 @@ _NPY_V1 = re.compile(
 _O_RDONLY = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 
 
+_CONTENT: Any = None  # alflint.content, imported on first use (keeps `import alflint.facts` light)
+_DTYPE_INFO: Any = None
+
+
+def _content() -> Any:
+    global _CONTENT, _DTYPE_INFO
+    if _CONTENT is None:
+        from . import content
+        from .content._dtype import dtype_info
+
+        _CONTENT, _DTYPE_INFO = content, dtype_info
+    return _CONTENT
+
+
 def fast_npy_facts(path: str, size: int) -> Any:
     """ContentFacts of a plain numpy-written ``.npy`` file of ``size`` bytes, or None.
 
@@ -54,29 +70,28 @@ def fast_npy_facts(path: str, size: int) -> Any:
     finally:
         os.close(fd)
     m = _NPY_V1.match(head)
-    if m is None or m.end() != 10 + int.from_bytes(m.group("len"), "little"):
+    if m is None:
         return None
-    from .content import ContentFacts
-    from .content._dtype import dtype_info
-
+    offset = m.end()
+    length, descr, fortran, dims = m.groups()
+    if offset != 10 + int.from_bytes(length, "little"):
+        return None
+    content = _CONTENT or _content()
     try:
-        info = dtype_info(m.group("descr").decode("latin-1"))
+        info = _DTYPE_INFO(descr.decode("latin-1"))
     except Exception:
         return None
     if info.has_object:
         return None
-    dims = m.group("shape").replace(b",", b" ").split()
-    shape = tuple(int(d) for d in dims)
+    shape = tuple(map(int, dims.replace(b",", b" ").split()))
     count = 1
     for d in shape:
         count *= d
-    offset = m.end()
     if size != offset + count * info.itemsize:
         return None
-    return ContentFacts(
-        format="npy", size=size, rows=shape[0] if shape else 1, shape=shape, dtype=info.text,
-        kind=info.kind, object_dtype=False, fortran_order=m.group("f") == b"True", data_offset=offset,
-    )
+    return content.ContentFacts(format="npy", size=size, rows=shape[0] if shape else 1, shape=shape,
+                                dtype=info.text, kind=info.kind, fortran_order=fortran == b"True",
+                                data_offset=offset)
 
 
 _DELIMITED = {"csv": ",", "tsv": "\t", "htsv": "\t", "ssv": " "}
@@ -124,19 +139,30 @@ def fast_delimited_facts(path: str, size: int, extension: str) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return None
-    lines = [line for line in text.split("\n") if line]
+    lines = list(filter(None, text.split("\n")))
     if not lines:
         return None
     header = lines[0].split(delimiter)
-    width = len(header) - 1
-    for line in lines[1:]:
-        if line.count(delimiter) != width:
-            return None
-    from .content import ContentFacts
-
+    if len(lines) > 1 and set(map(str.count, lines, repeat(delimiter))) != {len(header) - 1}:
+        return None
     rows = len(lines) - 1
-    return ContentFacts(format="tsv" if extension == "htsv" else extension, size=size, rows=rows,
+    return (_CONTENT or _content()).ContentFacts(format="tsv" if extension == "htsv" else extension, size=size, rows=rows,
                         shape=(rows, len(header)), columns=tuple(header))
+
+
+def fast_json_facts(path: str, size: int) -> Any:
+    """ContentFacts of a small ``.json`` file that parses, or None (ask the content reader)."""
+    if size > _SMALL_TEXT or size == 0:
+        return None
+    data = _read_all(path, size)
+    if data is None or data.startswith(b"\xef\xbb\xbf"):
+        return None
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    return (_CONTENT or _content()).ContentFacts(
+        format="json", size=size, rows=len(value) if isinstance(value, list) else None)
 
 
 def facts_reader() -> Callable[[Any], Facts]:
@@ -145,14 +171,15 @@ def facts_reader() -> Callable[[Any], Facts]:
     def read(dataset: Any) -> Facts:
         cached = dataset.facts.get("content")
         if cached is None:
-            from . import content
-
+            content = _CONTENT or _content()
             extension = dataset.extension
             found = None
             if extension == "npy" and dataset.size > 0:
                 found = fast_npy_facts(dataset.abs_path, dataset.size)
             elif extension in _DELIMITED:
                 found = fast_delimited_facts(dataset.abs_path, dataset.size, extension)
+            elif extension == "json":
+                found = fast_json_facts(dataset.abs_path, dataset.size)
             if found is not None:
                 cached = Facts(found, None)
             else:

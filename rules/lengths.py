@@ -122,8 +122,9 @@ def attribute_length_mismatch(obj, ctx):
     name) is a table whose attributes are its columns: every attribute must have the same
     first dimension, or length 1 (broadcast). Each file is one attribute keyed as ONE's
     ``load_object`` keys it (``attribute``, ``_timescale``, ``.extra``), so
-    ``spikes.times_ephysClock.npy`` is an attribute of its own, and ``imec0.timestamps.npy``
-    and ``imec0.sync.npy`` are two attributes of ``imec0``. Rows come from headers and footers:
+    ``spikes.times_ephysClock.npy`` is an attribute of its own, and
+    ``_spikeglx_ephysData_g0_t0.imec0.timestamps.npy`` and ``..._g0_t0.imec0.sync.npy`` are
+    two attributes (keys ``imec0.timestamps`` and ``imec0.sync``). Rows come from headers and footers:
     ``.npy`` shape, parquet row count, data rows of ``.csv``/``.tsv``/``.ssv``, lines of
     ``.jsonable``, ``.bin`` size over row size. JSON documents, metadata side files, empty and
     unreadable files and formats alflint does not inspect (video, ``.cbin``) are left out.
@@ -161,12 +162,19 @@ def attribute_length_mismatch(obj, ctx):
     **Good:** ``spikes.times.npy`` ``(1000,)``, ``spikes.clusters.npy`` ``(1000,)``,
     ``spikes.amps.npy`` ``(1000,)``, ``spikes.templates.npy`` ``(1000,)``.
     """
-    variants: dict[tuple[str, str], list[tuple[str, int, object, object]]] = {}
+    measured = []
+    long = set()
     for d in obj.datasets:
         facts = facts_of(d, ctx)
         n = rows_for_length(d, facts)
-        if n is None:
-            continue
+        if n is not None:
+            measured.append((d, facts, n))
+            if n != 1:
+                long.add(n)
+    if len(long) < 2:
+        return  # the common case: one length (and broadcast 1s), whatever the grouping
+    variants: dict[tuple[str, str], list[tuple[str, int, object, object]]] = {}
+    for d, facts, n in measured:
         p = d.parts
         attr = p.attribute + (f"_{p.timescale}" if p.timescale else "")
         variants.setdefault((attr, p.extension), []).append((p.extra or "", n, d, facts))

@@ -54,8 +54,17 @@ def index_range(path: str, facts) -> tuple[int, int] | None:
     return lo, hi
 
 
-def _relations(session, ctx):
-    """Yield ``(dataset, facts, target_name, target_datasets)`` for relation attributes."""
+_LAST: list = [None, None]  # (session, relations): ALF307 and ALF308 run one after the other
+
+
+def _relations(session, ctx) -> list:
+    """``(dataset, facts, target_name, target_datasets)`` for the relation attributes of a session."""
+    if _LAST[0] is not session:
+        _LAST[:] = [session, list(_find_relations(session, ctx))]
+    return _LAST[1]
+
+
+def _find_relations(session, ctx):
     objects: dict[tuple, dict[str | None, list]] = {}
     for d in session.datasets:
         p = d.parts

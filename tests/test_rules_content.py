@@ -263,3 +263,22 @@ def test_fast_delimited_facts_leave_irregular_tables_to_the_content_reader(tmp_p
     assert fast_delimited_facts(str(path), path.stat().st_size, "csv") is None
     (tmp_path / "c.d.csv").write_bytes(b"a,b\n\xff\xfe,1\n")
     assert fast_delimited_facts(str(tmp_path / "c.d.csv"), 10, "csv") is None
+
+
+@pytest.mark.parametrize("text", ['{"a": 1}', "[1, 2, 3]", '"just a string"', "3", '{"é": [1]}'])
+def test_fast_json_facts_equal_the_content_reader(tmp_path, text):
+    from alflint.content import read_facts
+    from alflint.facts import fast_json_facts
+
+    path = tmp_path / "a.b.json"
+    path.write_bytes(text.encode())
+    assert fast_json_facts(str(path), path.stat().st_size) == read_facts(path, "json")
+
+
+@pytest.mark.parametrize("data", [b'{"a": 1,}', b"\xff[]", b"[" * 100000 + b"]" * 100000, b"{", b"\xef\xbb\xbf[]"])
+def test_fast_json_facts_leave_malformed_documents_to_the_content_reader(tmp_path, data):
+    from alflint.facts import fast_json_facts
+
+    path = tmp_path / "a.b.json"
+    path.write_bytes(data)
+    assert fast_json_facts(str(path), path.stat().st_size) is None
