@@ -87,6 +87,36 @@ def test_manifest_declares_both_hooks_as_pre_commit_reads_them():
     assert Path(ALFLINT).exists()
 
 
+def test_pre_commit_passes_symlinked_data_files_but_not_the_cache_tables(tmp_path):
+    # Real pre-commit selects the files with the alflint hook's own filters, on a local hook
+    # that only prints what it was given (no hook environment to build).
+    if PRE_COMMIT is None:
+        pytest.skip("pre-commit is not installed")
+    clientlib = pytest.importorskip("pre_commit.clientlib")
+    import json
+
+    (manifest,) = [h for h in clientlib.load_manifest(str(PROJECT / ".pre-commit-hooks.yaml")) if h["id"] == "alflint"]
+    filters = {k: manifest[k] for k in ("types", "types_or", "exclude_types", "exclude", "files")}
+    printer = f"{sys.executable} -c 'import sys; print(sys.argv[1:])'"
+    hook_def = {"id": "alflint", "name": "alflint", "entry": printer, "language": "unsupported", "verbose": True, **filters}
+    root = data_repo(tmp_path / "data")
+    annex = tmp_path / "annex-object"
+    annex.write_bytes(npy([1.0, 2.0, 3.0]))
+    (root / SESSION / "alf" / "spikes.amps.npy").symlink_to(annex)  # git-annex style, present
+    (root / SESSION / "alf" / "spikes.depths.npy").symlink_to(tmp_path / "not-fetched")  # content not here
+    write(root, "sessions.pqt", b"PAR1")
+    write(root, ".pre-commit-config.yaml", json.dumps({"repos": [{"repo": "local", "hooks": [hook_def]}]}))
+    git(root, "add", "-A")
+    env = {k: v for k, v in os.environ.items() if k != "PRE_COMMIT"}
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    result = subprocess.run([PRE_COMMIT, "run", "alflint", "--all-files"], cwd=root, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{SESSION}/alf/spikes.amps.npy" in result.stdout
+    assert f"{SESSION}/alf/spikes.depths.npy" in result.stdout
+    assert f"{SESSION}/alf/spikes.times.npy" in result.stdout
+    assert "sessions.pqt" not in result.stdout
+
+
 # -- the staged-file path (fast) -------------------------------------------------------------
 
 
