@@ -42,9 +42,9 @@ def duplicate_object_key(session, ctx):
         names = _and([repr(f.name) for f in files])
         loadable = sum(f.parts.extension in spec.LOADABLE_EXTENSIONS for f in files)
         if loadable >= 2:
-            yield Finding(files[0].rel, f"{names} load into the same key {key!r} of object {obj!r}: load_object stops "
-                                        f"with 'multiple object {obj} with the same attribute'; keep one file per key "
-                                        "(one format, one namespace)")
+            yield Finding(files[0].rel, f"{names} load into the same key {key!r} of object {obj!r} (keys ignore namespace "
+                                        f"and extension): load_object stops with 'multiple object {obj} with the same "
+                                        "attribute'; keep one file per key (one format, one namespace)")
         else:
             yield Finding(files[0].rel, f"{names} share key {key!r} of object {obj!r}: load_object cannot load them "
                                         "together (load_dataset loads each); usual for raw data and its side files",
