@@ -10,7 +10,8 @@ folder it adds:
 
 An item fails when its session has errors (with ``alf_strict`` also warnings, like
 ``alflint check --strict``) or a rule crashed; the failure shows that session's issues as the
-text report does. Rules, their selection and options come from the alflint configuration
+text report does. A passing item with warnings or infos keeps them as a report section
+("alflint"), shown by ``pytest -rP``. Rules, their selection and options come from the alflint configuration
 discovered from the data folder (``alflint.toml`` or ``[tool.alflint]``), exactly as for
 ``alflint check``; ``--alf-config FILE`` names one explicitly. Passed and failed counts are
 pytest's own.
@@ -152,11 +153,15 @@ class AlfSessionItem(pytest.Item):
         report, issues = repository.report(), repository.issues_of(self.session_key)
         strict = bool(self.config.getini("alf_strict"))
         failing = [i for i in issues if i.severity == "error" or (strict and i.severity == "warning")]
-        if not failing:
+        if not issues:
             return
         files = repository._session_files.get(self.session_key or "", 0)
         part = Report(issues=issues, root=report.root, files_checked=files, sessions_checked=1 if self.session_key else 0)
-        raise AlfIssues(self._render(part, repository))
+        text = self._render(part, repository)
+        if not failing:  # warnings and infos: shown with -rP (and in JUnit XML), not a failure
+            self.add_report_section("call", "alflint", text)
+            return
+        raise AlfIssues(text)
 
     def _render(self, part: Any, repository: AlfRepository) -> str:
         from .reporters import render

@@ -98,6 +98,11 @@ def test_rule_selection_comes_from_the_alflint_configuration(pytester, data):
     runpytest(pytester, "--alf", "data").assert_outcomes(passed=3)
     (data / "alflint.toml").write_text('select = ["ALF101"]\n[severity]\nALF101 = "warning"\n')
     runpytest(pytester, "--alf", "data").assert_outcomes(passed=3)
+    # the warnings of a passing session are kept, and shown with -rP
+    shown = runpytest(pytester, "--alf", "data", "-rP")
+    shown.assert_outcomes(passed=3)
+    assert "Captured alflint call" in shown.stdout.str()
+    assert "spikes.amps .npy: ALF101 [warning]" in shown.stdout.str()
     # alf_strict: warnings fail too, like alflint check --strict
     pytester.makeini("[pytest]\nalf_strict = true\n")
     result = runpytest(pytester, "--alf", "data")
