@@ -13,6 +13,9 @@ import pytest
 import alflint
 from rule_cases import build_files
 
+#: ONE's own chatter on locally built caches (no default revision, pandas deprecations) is not under test.
+pytestmark = pytest.mark.filterwarnings("ignore:No default revision", "ignore:Multiple revisions", "ignore::DeprecationWarning")
+
 one_io = pytest.importorskip("one.alf.io")
 one_path = pytest.importorskip("one.alf.path")
 
