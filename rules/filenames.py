@@ -65,7 +65,9 @@ def invalid_filename(dataset, ctx):
     namespace (ALF103) have rules of their own.
 
     **Why it matters:** ONE indexes such files with an empty path (its cache then fails to
-    load) and none of its list or load calls can find them.
+    load) and none of its list or load calls can find them. (Non-ASCII letters in an
+    object, which ONE accepts, are rejected on purpose: their Unicode form differs between
+    macOS and Linux.)
 
     **Bad:** ``spike-times.raw.npy``, ``spikes.times .npy``, ``spikes..npy``
 

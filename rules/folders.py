@@ -60,7 +60,8 @@ def invalid_collection(session, ctx):
 
     **Why it matters:** ONE cannot parse the file paths below such a folder: it records
     them in its cache with a truncated path (the bare filename), so they load from the
-    wrong place or collide with the session's own files.
+    wrong place or collide with the session's own files. (Non-ASCII letters, which ONE
+    accepts, are rejected on purpose: their Unicode form differs between macOS and Linux.)
 
     **Bad:** ``alf/probe 00/spikes.times.npy``, ``raw data/wheel.position.npy``
 

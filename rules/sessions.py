@@ -207,7 +207,9 @@ def invalid_subject(session, ctx):
 
     **Why it matters:** ONE's session pattern matches only the tail of such a folder: a
     subject ``sub j`` is indexed as ``j``, and the session is then looked for under a path
-    that does not exist.
+    that does not exist. Non-ASCII letters are rejected on purpose
+    (``spec.DELIBERATE_DIFFERENCES['non-ascii']``): ONE accepts them, but macOS and Linux
+    store them in different Unicode forms, so copies between them do not match.
 
     **Bad:** ``sub j/2021-01-01/001``, ``mouse#3/2021-01-01/001``, ``souris_é/2021-01-01/001``
 
