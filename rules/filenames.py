@@ -526,6 +526,11 @@ def unreadable(collection, ctx):
             yield Finding(problem.rel or ".", f"{problem.message}: {consequence}")
 
 
+def _fold(text: str) -> str:
+    """``text`` as a case- and normalization-insensitive file system compares it."""
+    return unicodedata.normalize("NFC", text).casefold()
+
+
 @rule("ALF113", "case-collision", "error", "repository")
 def case_collision(collection, ctx):
     """Two files or folders have names that differ only by case.
@@ -544,11 +549,13 @@ def case_collision(collection, ctx):
 
     **Good:** one spelling per name (``alf/spikes.times.npy``)
     """
+    rels = [d for d in collection.dirs if d] + [d.rel for d in collection.datasets]
+    if len({r.lower() if r.isascii() else _fold(r) for r in rels}) == len(rels):
+        return  # no two paths are equal once folded: the common case, decided at C speed
     groups: dict[tuple[str, str], list[str]] = {}
-    for rel in [d for d in collection.dirs if d] + [d.rel for d in collection.datasets]:
+    for rel in rels:
         parent, _, name = rel.rpartition("/")
-        folded = name.lower() if name.isascii() else unicodedata.normalize("NFC", name).casefold()
-        groups.setdefault((parent, folded), []).append(rel)
+        groups.setdefault((parent, name.lower() if name.isascii() else _fold(name)), []).append(rel)
     for paths in groups.values():
         if len(paths) > 1:
             first, *others = sorted(paths)

@@ -30,15 +30,18 @@ def duplicate_object_key(session, ctx):
 
     **Good:** ``alf/spikes.times.npy`` only (or the csv in another collection or revision)
     """
-    groups: dict[tuple, list] = {}
+    first: dict[tuple, object] = {}
+    shared: dict[tuple, list] = {}
     for dataset in session.datasets:
         parts = dataset.parts
         if parts is not None and not dataset.folder_reasons:
-            key = (dataset.collection or "", dataset.revision or "", parts.object, dataset.key)
-            groups.setdefault(key, []).append(dataset)
-    for (_, _, obj, key), files in groups.items():
-        if len(files) < 2:
-            continue
+            # folder, then object, attribute, timescale, extra: all but namespace and extension
+            key = (dataset.collection, dataset.revision, *parts[7:11])
+            seen = first.setdefault(key, dataset)
+            if seen is not dataset:
+                shared.setdefault(key, [seen]).append(dataset)
+    for files in shared.values():
+        obj, key = files[0].parts.object, files[0].key
         names = _and([repr(f.name) for f in files])
         loadable = sum(f.parts.extension in spec.LOADABLE_EXTENSIONS for f in files)
         if loadable >= 2:
