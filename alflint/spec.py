@@ -322,6 +322,8 @@ def _edge_reasons(text: str, what: str) -> tuple[str, list[Reason]]:
 
 def _char_reasons(value: str, part: str, allowed: re.Pattern, allowed_text: str) -> list[Reason]:
     """One reason per kind of character of ``value`` that ``allowed`` does not accept."""
+    if allowed.fullmatch(value):  # the common, valid case (patterns are ASCII-only)
+        return []
     reasons = []
     non_ascii = sorted({c for c in value if not c.isascii()})
     if non_ascii:
