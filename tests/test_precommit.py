@@ -337,6 +337,10 @@ def pre_commit_env(tmp_path_factory):
     home = tmp_path_factory.mktemp("pre-commit-home")
     env = {k: v for k, v in os.environ.items() if k not in ("PRE_COMMIT", "GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE")}
     env.update(PRE_COMMIT_HOME=str(home), NO_COLOR="1", PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    # pip's --no-compile, spelled as pip reads it from the environment (the value is given to
+    # the option's destination, `compile`): skipping bytecode for numpy/pandas/pyarrow halves
+    # the hook environment's build (about 35 s -> 15 s here)
+    env["PIP_NO_COMPILE"] = "0"
     return head, env
 
 
