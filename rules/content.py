@@ -16,9 +16,11 @@ from alflint.rule import rule
 INSPECTED = frozenset({"npy", "json", "jsonable", "pqt", "bin", "csv", "tsv", "htsv", "ssv"})
 
 
-def _facts(dataset, ctx):
-    """The facts of an inspected ALF dataset, or None (not inspected, or unreadable)."""
-    if dataset.parts is None or dataset.session is None or dataset.parts.extension not in INSPECTED:
+def _facts(dataset, ctx, extension: str):
+    """The facts of an ALF dataset in a session with that extension, or None (other files,
+    unreadable content). Rules run on every file: the cheap tests come first."""
+    p = dataset.parts
+    if p is None or p.extension != extension or dataset.session is None:
         return None
     return ctx.facts(dataset).facts
 
@@ -51,7 +53,8 @@ def malformed_content(dataset, ctx):
 
     **Good:** files written whole by ``np.save``, ``DataFrame.to_parquet``, ``json.dump``.
     """
-    if dataset.parts is None or dataset.session is None or dataset.parts.extension not in INSPECTED:
+    p = dataset.parts
+    if p is None or p.extension not in INSPECTED or dataset.session is None:
         return
     found = ctx.facts(dataset)
     if found.error is not None:
@@ -74,9 +77,7 @@ def pickled_array(dataset, ctx):
     **Good:** a fixed-width string dtype (``np.array(labels, dtype=str)`` gives ``<U..``), or a
     ``.tsv``/``.pqt`` table for text.
     """
-    if not dataset.name.endswith(".npy"):
-        return
-    facts = _facts(dataset, ctx)
+    facts = _facts(dataset, ctx, "npy")
     if facts is not None and facts.object_dtype:
         yield f"object dtype ({facts.dtype}): loading needs pickle (np.load(allow_pickle=True))"
 
@@ -99,9 +100,7 @@ def bin_without_metadata(dataset, ctx):
     **Good:** ``_iblrig_leftCamera.GPIO.bin`` with ``_iblrig_leftCamera.GPIO.metadata.json``
     holding ``{"dtype": "<i4", "columns": ["pin1", "pin2", "pin3", "pin4"]}``.
     """
-    if not dataset.name.endswith(".bin"):
-        return
-    facts = _facts(dataset, ctx)
+    facts = _facts(dataset, ctx, "bin")
     if facts is not None and facts.missing_metadata:
         stem = dataset.abs_path[: -len(".bin")]
         if os.path.exists(stem + ".meta"):
@@ -124,8 +123,6 @@ def zero_dimensional_array(dataset, ctx):
 
     **Good:** ``np.save('probe.depth.npy', np.array([3.2]))`` (one row).
     """
-    if not dataset.name.endswith(".npy"):
-        return
-    facts = _facts(dataset, ctx)
+    facts = _facts(dataset, ctx, "npy")
     if facts is not None and facts.format == "npy" and facts.shape == ():
         yield "a 0-d array (shape ()): ONE's load_object fails on it (IndexError); save it with shape (1,)"

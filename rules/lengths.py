@@ -17,6 +17,10 @@ from alflint.rule import rule
 
 from .content import INSPECTED
 
+# Attribute endings worth a closer look (a cheap first test: these rules see every file).
+_INTERVALS_OR_TABLE = ("intervals", "table")
+_TIME_OR_TABLE = ("times", "intervals", "timestamps", "table")
+
 #: Numpy kinds that count as numbers for times (booleans, complex, dates and text do not).
 TIME_KINDS = frozenset("iuf")
 
@@ -215,7 +219,7 @@ def intervals_not_two_columns(dataset, ctx):
     table columns ``intervals_0`` and ``intervals_1``.
     """
     p = dataset.parts
-    if p is None or dataset.session is None:
+    if p is None or not p.attribute.endswith(_INTERVALS_OR_TABLE) or dataset.session is None:
         return
     if role(p.attribute) == "intervals":
         facts = facts_of(dataset, ctx)
@@ -257,7 +261,7 @@ def non_numeric_times(dataset, ctx):
     **Good:** ``trials.goCue_times.npy`` of ``float64`` seconds (NaN where missing).
     """
     p = dataset.parts
-    if p is None or dataset.session is None:
+    if p is None or not p.attribute.endswith(_TIME_OR_TABLE) or dataset.session is None:
         return
     r = role(p.attribute)
     if r is not None:

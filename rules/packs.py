@@ -66,6 +66,8 @@ def unknown_dataset_type(dataset, ctx):
     **Good:** ``alf/spikes.times.npy`` (type ``spikes.times``, pattern ``*spikes.times*``).
     Labs add their own types in a pack file: ``packs = ["ibl", "./lab-pack.json"]``.
     """
+    if not ctx.config.packs:
+        return
     found = _matches(dataset, ctx)
     if found is not None and not found:
         names = ", ".join(p.name for p in packs_of(ctx.config)[0])
@@ -87,6 +89,8 @@ def ambiguous_dataset_type(dataset, ctx):
 
     **Good:** narrow one pattern (``_ibl_trials.table*``) in the pack, or rename the file.
     """
+    if not ctx.config.packs:
+        return
     found = _matches(dataset, ctx)
     if found is not None and len(found) > 1:
         yield f"{dataset.name} matches {len(found)} dataset types: {', '.join(found)}"
