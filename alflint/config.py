@@ -40,7 +40,7 @@ class Config:
     """The effective configuration of one run."""
 
     path: str | None = None  #: the file it came from (None: defaults)
-    select: list[str] = field(default_factory=lambda: ["ALF"])
+    select: list[str] = field(default_factory=lambda: ["ALL"])
     extend_select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     severity: dict[str, str] = field(default_factory=dict)
@@ -166,8 +166,10 @@ def load_config(path: str | os.PathLike | None = None, start: str | os.PathLike 
 class Decider:
     """Decides, per rule, whether it runs and at which severity (memoised per code).
 
-    A selector is a code (``ALF104``), a code prefix (``ALF1``) or a rule name. Opt-in rules
-    run only when selected by their code, their name or a prefix longer than ``ALF``.
+    A selector is a code (``ALF104``), a code prefix (``ALF1``, ``LAB``), a rule name, or
+    ``ALL`` (every rule, the default: installed rule packs run without further setup). When a
+    selection and an ignore both match, the longer one wins. Opt-in rules run only when
+    selected explicitly: by code, by name, or by a prefix that includes a digit (``ALF3``).
     """
 
     def __init__(self, select: Iterable[str], ignore: Iterable[str], severity: dict[str, str] | None = None):
@@ -177,23 +179,25 @@ class Decider:
         self._memo: dict[str, bool] = {}
 
     @staticmethod
-    def _longest(code: str, name: str, selectors: list[str]) -> int:
-        best = -1
+    def _longest(code: str, name: str, selectors: list[str]) -> tuple[int, bool]:
+        """Length of the longest matching selector (-1: none) and whether it is explicit."""
+        best, explicit = -1, False
         for s in selectors:
             if s == name:
-                return 99
-            if code.startswith(s):
-                best = max(best, len(s))
-        return best
+                return 99, True
+            if s == "ALL":
+                if best < 0:
+                    best = 0
+            elif code.startswith(s) and len(s) > best:
+                best, explicit = len(s), any(ch.isdigit() for ch in s)
+        return best, explicit
 
     def enabled(self, rule: Any) -> bool:
         found = self._memo.get(rule.code)
         if found is None:
-            selected = self._longest(rule.code, rule.name, self.select)
-            ignored = self._longest(rule.code, rule.name, self.ignore)
-            found = selected > ignored
-            if found and not rule.enabled_by_default and selected <= 3:
-                found = False  # opt-in rules need an explicit selection
+            selected, explicit = self._longest(rule.code, rule.name, self.select)
+            ignored, _ = self._longest(rule.code, rule.name, self.ignore)
+            found = selected > ignored and (rule.enabled_by_default or explicit)
             self._memo[rule.code] = found
         return found
 

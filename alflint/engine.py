@@ -8,6 +8,8 @@ import becomes ``ALF901``. Either makes the run "internally failed" (exit status
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import functools
 import os
 import time
@@ -52,7 +54,36 @@ def load_rules(plugins: Plugins) -> tuple[dict[str, Rule], list[Issue]]:
                 problems.append(_internal("ALF902", ".", f"rule code {r.code} of plugin {plugin_name!r} ({r.name}) is already used by {rules[r.code].name}; ignored"))
                 continue
             rules[r.code] = r
+    extra: dict[str, dict[str, Any]] = {}
+    for contributed in plugins.manager.hook.alflint_rule_options():
+        for key, options in (contributed or {}).items():
+            extra.setdefault(key, {}).update(options)
+    for code, r in list(rules.items()):
+        more = {**extra.get(r.code, {}), **extra.get(r.name, {})}
+        if more:  # options a plugin adds to a rule it does not own; the rule's own win
+            rules[code] = dataclasses.replace(r, options={**more, **r.options})
     return dict(sorted(rules.items())), problems
+
+
+def _with_plugin_defaults(cfg: Config, plugins: Plugins) -> Config:
+    """The configuration with defaults from ``alflint_default_config`` merged under it.
+
+    List keys (``extend-select``, ``exclude``, ``ignore``, ``packs``) are extended; table keys
+    (``severity``, ``per-path-ignores``, ``rules``) gain entries the user did not set.
+    """
+    defaults = [d for d in plugins.manager.hook.alflint_default_config() if d]
+    if not defaults:
+        return cfg
+    cfg = copy.deepcopy(cfg)
+    for d in defaults:
+        for key in ("extend-select", "exclude", "ignore", "packs"):
+            target = getattr(cfg, key.replace("-", "_"))
+            target.extend(v for v in d.get(key, ()) if v not in target)
+        for key in ("severity", "per-path-ignores", "rules"):
+            target = getattr(cfg, key.replace("-", "_"))
+            for k, v in d.get(key, {}).items():
+                target.setdefault(k, v)
+    return cfg
 
 
 def _internal(code: str, path: str, message: str) -> Issue:
@@ -85,6 +116,7 @@ class Engine:
     ) -> "Engine":
         cfg = config if isinstance(config, Config) else load_config(config, start=start)
         plugins = load_plugins(cfg.plugins, cfg.directory)
+        cfg = _with_plugin_defaults(cfg, plugins)
         rules, problems = load_rules(plugins)
         problems = [_internal("ALF901", ".", e.message) for e in plugins.errors] + problems
         chosen = list(select) if select is not None else list(cfg.select)

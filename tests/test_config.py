@@ -85,7 +85,7 @@ def test_an_explicit_config_overrides_discovery_and_arguments_override_the_file(
 def test_no_configuration_means_every_builtin_rule(tmp_path):
     repo = build_files(tmp_path / "repo", TREE)
     assert load_config(start=repo).path is None
-    assert load_config(start=repo).select == ["ALF"]
+    assert load_config(start=repo).select == ["ALL"]
     assert {"ALF104", "ALF108", "ALF110"} <= set(codes(alflint.check(repo)))
     assert {"ALF104", "ALF108", "ALF110"} <= set(codes(alflint.check(repo, config=write(tmp_path / "empty.toml", ""))))
 
