@@ -207,6 +207,8 @@ class Engine:
             path, message, severity = _target_path(target), str(found), None
         where = by_rel.get(path, target)
         session, collection_name, revision = _location(where)
+        if session is None and isinstance(target, Collection) and path != ".":
+            session = _enclosing_session(target, path)  # e.g. a broken symlink inside a session
         return Issue(r.code, r.name, severity or self.decider.severity_of(r), path, message, session, collection_name, revision)
 
 
@@ -274,6 +276,16 @@ class _Runner:
                 except Exception as exc:  # a broken rule must not abort the run
                     self.crashes += 1
                     self.issues.append(_internal("ALF900", _target_path(target), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
+
+
+def _enclosing_session(collection: Collection, path: str) -> str | None:
+    """The key of the session folder that contains ``path`` (relative to the root), if any."""
+    keys = {s.key for s in collection.sessions}
+    parts = path.split("/")
+    for end in range(len(parts), 0, -1):
+        if "/".join(parts[:end]) in keys:
+            return "/".join(parts[:end])
+    return None
 
 
 def _target_path(target: Any) -> str:

@@ -127,3 +127,13 @@ def test_dataset_key_is_the_load_object_key(tmp_path):
     touch(tmp_path, "s/2021-01-01/001/_ibl_obj.attr_bpod.part1.npy", "s/2021-01-01/001/imec0.timestamps.npy")
     keys = sorted(d.key for d in scan(tmp_path).datasets)
     assert keys == ["attr_bpod.part1", "timestamps"]
+
+
+def test_a_broken_symlink_inside_a_session_is_reported_under_that_session(tmp_path):
+    import alflint
+
+    folder = tmp_path / "s" / "2021-01-01" / "001" / "alf"
+    folder.mkdir(parents=True)
+    os.symlink(tmp_path / "gone.npy", folder / "spikes.times.npy")
+    (issue,) = alflint.check(tmp_path).issues
+    assert (issue.code, issue.session, issue.path) == ("ALF111", "s/2021-01-01/001", "s/2021-01-01/001/alf/spikes.times.npy")
