@@ -1,7 +1,8 @@
 """ALF6xx: dataset-type packs and required datasets (configuration-driven).
 
 The pack rules run only when ``packs`` is configured (``packs = ["ibl", "./lab-pack.json"]``;
-names are built-in packs, paths are relative to the configuration file); the required-datasets
+names are built-in packs or packs plugins ship through the ``alflint_packs`` hook, paths are
+relative to the configuration file); the required-datasets
 rule only when ``required-datasets`` is. Packs are loaded once per run and process, and the
 answer for each file name is memoised (see :mod:`alflint.datasettypes`).
 """
@@ -9,6 +10,7 @@ answer for each file name is memoised (see :mod:`alflint.datasettypes`).
 from __future__ import annotations
 
 import fnmatch
+import os
 
 from alflint.rule import rule
 
@@ -17,19 +19,49 @@ _CACHE: dict[tuple, tuple[list, list[str]]] = {}
 
 def packs_of(config) -> tuple[list, list[str]]:
     """The loaded packs of a configuration and the problems loading them (memoised)."""
-    from alflint.datasettypes import PackError, load_pack, resolve_pack
+    from alflint.datasettypes import PackError, builtin_packs, load_pack, resolve_pack
 
-    key = (tuple(config.packs), config.directory)
+    key = (tuple(config.packs), config.directory, tuple(config.plugins))
     found = _CACHE.get(key)
     if found is None:
         packs, problems = [], []
+        extra = None
         for spec in config.packs:
             try:
-                packs.append(load_pack(resolve_pack(spec, config.directory)))
+                if extra is None and not _is_path(spec) and spec not in builtin_packs():
+                    extra, errors = plugin_packs(config)
+                    problems += errors
+                packs.append(load_pack(resolve_pack(spec, config.directory, extra)))
             except PackError as exc:
                 problems.append(str(exc))
         found = _CACHE[key] = (packs, problems)
     return found
+
+
+def _is_path(spec: str) -> bool:
+    return "/" in spec or spec.endswith(".json")
+
+
+def plugin_packs(config) -> tuple[dict[str, str], list[str]]:
+    """Packs that plugins ship through the ``alflint_packs`` hook, ``{name: path}``, and problems.
+
+    Asked only when a configured pack name is neither built in nor a path, so runs without
+    plugin packs never load the plugins a second time.
+    """
+    from alflint.plugin.host import load_plugins
+
+    plugins = load_plugins(config.plugins, config.directory)
+    found: dict[str, str] = {}
+    problems = []
+    for impl in plugins.manager.hook.alflint_packs.get_hookimpls():
+        name = plugins.manager.get_name(impl.plugin) or "?"
+        try:
+            contributed = impl.function() or {}
+            for pack_name, path in dict(contributed).items():
+                found.setdefault(str(pack_name), os.fspath(path))
+        except Exception as exc:  # a broken plugin must not hide the other packs
+            problems.append(f"plugin {name!r} failed to list its packs: {type(exc).__name__}: {exc}")
+    return found, problems
 
 
 def _matches(dataset, ctx) -> tuple[str, ...] | None:
@@ -160,7 +192,8 @@ def missing_required_dataset(session, ctx):
 def pack_not_loaded(collection, ctx):
     """A configured dataset-type pack cannot be found, read or validated.
 
-    **What it checks:** each entry of ``packs`` is a built-in pack name (``ibl``) or the path
+    **What it checks:** each entry of ``packs`` is a built-in pack name (``ibl``), the name of
+    a pack a plugin ships (hook ``alflint_packs``), or the path
     of a pack file (relative to the configuration file) that is valid JSON and follows
     alflint's pack JSON Schema (``alflint/schemas/pack.schema.json``): a ``name`` and a list of
     ``dataset_types``, each with a ``name`` and optionally ``filename_pattern``,

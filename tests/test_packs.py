@@ -190,3 +190,19 @@ def test_required_datasets_anywhere_in_the_session(tmp_path):
         ("ALF603", S, "the session lacks trials.intervals (required-datasets)")]
     touch(tmp_path, f"{S}/alf/#2021-03-01#/trials.intervals.npy")
     assert run(tmp_path, REQUIRED) == []
+
+
+def test_a_plugin_can_ship_a_pack_by_name(tmp_path):
+    pack = {"name": "labpack", "dataset_types": [{"name": "laser.power", "filename_pattern": "*laser.power*"}]}
+    (tmp_path / "labpack.json").write_text(json.dumps(pack))
+    (tmp_path / "lab_plugin.py").write_text(
+        "import os\n"
+        "from alflint.plugin import hookimpl\n\n"
+        "@hookimpl\n"
+        "def alflint_packs():\n"
+        "    return {'labpack': os.path.join(os.path.dirname(__file__), 'labpack.json')}\n"
+    )
+    touch(tmp_path, f"{S}/alf/laser.power.npy", f"{S}/alf/laser.energy.npy")
+    found = run(tmp_path, 'plugins = ["./lab_plugin.py"]\npacks = ["labpack"]\n')
+    assert [(i.code, i.path) for i in found] == [("ALF601", f"{S}/alf/laser.energy.npy")]
+    assert found[0].message.endswith("of pack labpack")
