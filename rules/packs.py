@@ -212,3 +212,54 @@ def pack_not_loaded(collection, ctx):
         return
     for problem in packs_of(ctx.config)[1]:
         yield ctx.finding(".", problem)
+
+
+@rule("ALF605", "incomplete-dataset-group", "warning", "session", enabled=False)
+def incomplete_dataset_group(session, ctx):
+    """A collection holds some datasets of a pack's group but not its required ones (opt-in).
+
+    **What it checks:** with ``packs`` configured, a pack's dataset types may name the
+    ``groups`` (modalities, pipelines) expecting them, the ``collections`` they are expected
+    in, and whether they are ``required``. When a collection of the session holds a dataset
+    of a group (for the IBL pack: ``TRIALS``, ``WHEEL``, ``SPIKE_SORTING``, ``RAW_EPHYS``...)
+    in one of the group's collections, every required type of that group expected there must
+    be present too. Select it with ``ALF605`` or ``incomplete-dataset-group``.
+
+    **Why it matters:** a half-registered modality (spikes without clusters, a wheel without
+    its timestamps) is worse than none: analyses find the group and fail on the missing part.
+
+    **Caveat:** the IBL lists predate ``trials.table``: sessions that store trials in one
+    table report its columns (``trials.choice``...) as missing. Ignore ALF605 for those
+    collections with ``per-path-ignores``.
+
+    **Bad:** with the IBL pack, ``alf/probe00/`` holding ``spikes.times.npy`` and
+    ``spikes.clusters.npy`` but no ``clusters.*``.
+
+    **Good:** every required ``SPIKE_SORTING`` type in ``alf/probe00/``.
+    """
+    config = ctx.config
+    if not config.packs or session.reasons or session.nested_in is not None:
+        return
+    packs, _ = packs_of(config)
+    expected = [(pack, t) for pack in packs for t in pack.types if t.groups and t.collections]
+    if not expected:
+        return
+    matched: dict[str, set[str]] = {}  # collection -> type names found there
+    for d in session.datasets:
+        p = d.parts
+        if p is None or d.folder_reasons:
+            continue
+        names = matched.setdefault(d.collection or "", set())
+        for pack in packs:
+            names.update(pack.match(d.name, f"{p.object}.{p.attribute}"))
+    for collection, names in sorted(matched.items()):
+        here = [(pack, t) for pack, t in expected
+                if any(fnmatch.fnmatchcase(collection, c) for c in t.collections)]
+        present_groups = {g for _, t in here if t.name in names for g in t.groups}
+        for group in sorted(present_groups):
+            missing = sorted({t.name for _, t in here if group in t.groups and t.required and t.name not in names})
+            if missing:
+                pack_names = ", ".join(sorted({pack.name for pack, t in here if group in t.groups}))
+                where = f"{session.key}/{collection}" if collection else session.key
+                yield ctx.finding(where, f"collection {collection or '(session root)'!r} holds {group} datasets but "
+                                         f"lacks required {', '.join(missing)} (pack {pack_names})")

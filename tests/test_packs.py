@@ -35,7 +35,7 @@ def touch(root: Path, *names: str) -> None:
         np.save(path, np.zeros(3)) if name.endswith(".npy") else path.write_bytes(b"x")
 
 
-def run(root: Path, toml: str, select=("ALF6",)):
+def run(root: Path, toml: str, select=("ALF601", "ALF602", "ALF603", "ALF604")):
     (root / "alflint.toml").write_text(toml)
     report = alflint.check(root, select=list(select), config=root / "alflint.toml")
     assert report.internal_errors == 0, report.issues
@@ -206,3 +206,20 @@ def test_a_plugin_can_ship_a_pack_by_name(tmp_path):
     found = run(tmp_path, 'plugins = ["./lab_plugin.py"]\npacks = ["labpack"]\n')
     assert [(i.code, i.path) for i in found] == [("ALF601", f"{S}/alf/laser.energy.npy")]
     assert found[0].message.endswith("of pack labpack")
+
+
+def test_incomplete_dataset_group_is_opt_in_and_names_what_is_missing(tmp_path):
+    touch(tmp_path,
+          f"{S}/alf/wheel.position.npy",                     # WHEEL present, wheel.timestamps missing
+          f"{S}/alf/_ibl_wheelMoves.intervals.npy",
+          f"{S}/alf/_ibl_wheelMoves.peakAmplitude.npy",
+          f"{S}/alf/probe00/spikes.times.npy")               # SPIKE_SORTING present, much missing
+    assert [i.code for i in run(tmp_path, 'packs = ["ibl"]\n', select=["ALF"]) if i.code == "ALF605"] == []  # opt-in
+    found = run(tmp_path, 'packs = ["ibl"]\n', select=["ALF605"])
+    assert [(i.code, i.path, i.severity) for i in found] == [
+        ("ALF605", f"{S}/alf", "warning"), ("ALF605", f"{S}/alf/probe00", "warning")]
+    assert found[0].message == "collection 'alf' holds WHEEL datasets but lacks required wheel.timestamps (pack ibl)"
+    assert "holds SPIKE_SORTING datasets but lacks required" in found[1].message
+    assert "spikes.clusters" in found[1].message and "spikes.times" not in found[1].message.split("lacks")[1]
+    touch(tmp_path, f"{S}/alf/_ibl_wheel.timestamps.npy")
+    assert [i.path for i in run(tmp_path, 'packs = ["ibl"]\n', select=["ALF605"])] == [f"{S}/alf/probe00"]
