@@ -98,28 +98,75 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
     engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select)
-    report, collection = engine.check_tree(root)
+    previous = _previous_rows(out) if update else {}
+    if previous:
+        report, collection = _check_changed(engine, root, previous)
+    else:
+        report, collection = engine.check_tree(root)
     if (report.errors or report.internal_errors) and not force:
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
     from . import tables
 
     sessions, datasets, left_out = build_rows(collection, report)
     if hash_files:
-        known = _previous_hashes(out, sessions) if update else {}
-        todo = [d for d in datasets if (d.session, d.rel_path, d.file_size, d.mtime_ns) not in known]
-        digests = dict(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
-        datasets = [d._replace(hash=digests.get(d) or known[(d.session, d.rel_path, d.file_size, d.mtime_ns)]) for d in datasets]
+        eids = {s.path: tables.session_eid(s) for s in sessions}
+        known = {}
+        for d in datasets:
+            row = previous.get((eids[d.session], d.rel_path))
+            if row is not None and row.hash and (row.file_size, row.mtime_ns) == (d.file_size, d.mtime_ns):
+                known[d] = row.hash
+        todo = [d for d in datasets if d not in known]
+        known.update(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
+        datasets = [d._replace(hash=known[d]) for d in datasets]
     built = tables.build_tables(sessions, datasets, lab=lab, origin=root, store_mtime=hash_files or update)
     paths = tables.write_tables(out, *built)
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), len(datasets))
 
 
-def _previous_hashes(out: str, sessions: list) -> dict[tuple, str]:
-    """md5 sums of files unchanged since the tables in ``out`` were written.
+def _check_changed(engine, root: str, previous: dict) -> tuple[Report, Collection]:
+    """``--update``: walk once, but run the rules only on files whose size or mtime changed
+    since the previous tables (and on their objects and sessions); unchanged files were
+    checked when they were indexed."""
+    import time
 
-    Rows are matched by dataset id (stable whatever ``lab=`` did to the lab column); a file
-    counts as unchanged when its size and mtime match and its mtime is older than the tables,
-    so a file rewritten within the clock's resolution of the last index is hashed again.
+    from . import tables
+    from .collect import collect
+    from .engine import _exclusion, _per_path_filter, _touched
+    from .walk import walk
+
+    started = time.perf_counter()
+    collection = collect(walk(root, _exclusion(root, engine.config)))
+    eids: dict[int, str] = {}
+    changed = set()
+    for d in collection.datasets:
+        s = d.session
+        if s is None:
+            changed.add(d.abs_path)
+            continue
+        eid = eids.get(id(s))
+        if eid is None:
+            eid = eids[id(s)] = tables.session_eid(tables.canonical_session_path(s.lab, s.subject, s.date, s.number)) if not s.reasons else ""
+        row = previous.get((eid, d.rel_path))
+        if row is None or (row.file_size, row.mtime_ns) != (d.size, d.mtime_ns):
+            changed.add(d.abs_path)
+    touched = _touched(collection, changed)
+    keep = _per_path_filter(engine.config, engine.decider, engine.rules, root)
+    report = Report(root=root)
+    report.issues = [i for i in engine.run(collection, targets=touched) if i.path in touched and (keep is None or keep(i))]
+    report.internal_errors = engine.crashes + len(engine.setup_issues)
+    report.files_checked = len(changed)
+    report.sessions = [s.key for s in collection.sessions]
+    report.sessions_checked = len(report.sessions)
+    report.sort()
+    report.duration = time.perf_counter() - started
+    return report, collection
+
+
+def _previous_rows(out: str) -> dict[tuple[str, str], object]:
+    """Rows of the tables in ``out`` whose mtime can be trusted, by (eid, rel_path).
+
+    A file modified within two seconds of the previous write cannot be proven unchanged by
+    its mtime, so its row is left out (the file is checked and hashed again).
     """
     from . import tables
 
@@ -127,18 +174,14 @@ def _previous_hashes(out: str, sessions: list) -> dict[tuple, str]:
         previous = tables.read_tables(out)
     except (FileNotFoundError, OSError, ValueError):
         return {}
-    by_eid: dict[str, list] = {}
+    rows = {}
     for row_id, row in previous.datasets.items():
-        if not row.hash or row.mtime_ns is None:
+        if row.mtime_ns is None:
             continue
         if previous.written_ns is not None and row.mtime_ns >= previous.written_ns - 2_000_000_000:
-            continue  # modified too close to the last write to trust the mtime
-        by_eid.setdefault(previous.eids.get(row_id), []).append(row)
-    known = {}
-    for session in sessions:
-        for row in by_eid.get(tables.session_eid(session), ()):
-            known[(session.path, row.rel_path, row.file_size, row.mtime_ns)] = row.hash
-    return known
+            continue
+        rows[(previous.eids.get(row_id), row.rel_path)] = row
+    return rows
 
 
 def index_command(root: str, args: argparse.Namespace) -> int:

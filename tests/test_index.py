@@ -141,3 +141,22 @@ def test_hash_and_update_keep_hashes_of_unchanged_files(tmp_path):
     assert second["alf/spikes.clusters.npy"] == first["alf/spikes.clusters.npy"]  # reused, not re-read
     assert run("index", str(root), "--hash").returncode == 0  # without --update everything is hashed
     assert hashes()["alf/spikes.clusters.npy"] == hashlib.md5(clusters.read_bytes()).hexdigest()
+
+
+def test_update_rechecks_only_files_whose_size_or_mtime_changed(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    alf = root / "subj" / "2021-06-01" / "001" / "alf"
+    for f in alf.iterdir():
+        os.utime(f, ns=(f.stat().st_mtime_ns - 10**10,) * 2)
+    assert run("index", str(root), "--update").returncode == 0  # first run: stores mtimes
+    clusters = alf / "spikes.clusters.npy"
+    stamp = clusters.stat().st_mtime_ns
+    clusters.write_bytes(b"\0" * clusters.stat().st_size)  # corrupt, same size, same mtime
+    os.utime(clusters, ns=(stamp, stamp))
+    assert run("index", str(root), "--update").returncode == 0  # unchanged by size and mtime: trusted
+    full = run("index", str(root))
+    assert full.returncode == 1 and "spikes.clusters.npy" in full.stdout  # a full check sees it
+    np.save(alf / "spikes.amps.npy", np.arange(7))  # a new file of the wrong length
+    changed = run("index", str(root), "--update")
+    assert changed.returncode == 1
+    assert "ALF302" in changed.stdout
