@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from . import spec
 from .spec import AlfParts, Reason
@@ -25,7 +25,7 @@ _DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _DIGITS = re.compile(r"[0-9]+\Z")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Session:
     """A session folder ``(lab/Subjects/)subject/date/number`` and the files below it."""
 
@@ -53,12 +53,16 @@ class Session:
         return f"{head}{self.subject}/{self.date}/{number}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Dataset:
-    """One file: where it is, what it is called, and (lazily) what it contains."""
+    """One file: where it is, what it is called, and (lazily) what it contains.
+
+    Slotted, with the absolute path derived from a shared root prefix, because a million of
+    these must fit in well under a gigabyte.
+    """
 
     rel: str  #: POSIX path relative to the root
-    abs_path: str
+    root_prefix: str  #: the root with a trailing '/', shared by every dataset of a collection
     size: int
     mtime_ns: int
     session: Session | None
@@ -67,7 +71,11 @@ class Dataset:
     revision: str | None
     folder_reasons: tuple[Reason, ...]
     parts: AlfParts | None  #: filename parts when the name is valid ALF, else None
-    facts: dict = field(default_factory=dict, repr=False)  #: lazily read facts (see alflint.facts)
+    facts: Any = field(default=None, repr=False)  #: content facts, read on first use (alflint.facts)
+
+    @property
+    def abs_path(self) -> str:
+        return self.root_prefix + self.rel
 
     @property
     def name(self) -> str:
@@ -96,7 +104,7 @@ class Dataset:
         return key
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class AlfObject:
     """Files sharing session, collection, revision, namespace and object."""
 
@@ -203,6 +211,9 @@ def _find_session(parts: list[str], start: int) -> int | None:
     return None
 
 
+_UNPARSED = object()
+
+
 def collect(tree: Walk) -> Collection:
     """Group the files of a walk into sessions, objects and datasets."""
     finder = _Sessions(tree.root)
@@ -210,6 +221,7 @@ def collect(tree: Walk) -> Collection:
     root_prefix = tree.root.rstrip("/") + "/"
     objects: dict[tuple, AlfObject] = {}
     parse = spec.try_parse_filename
+    parsed: dict[str, AlfParts | None] = {}
     for rel_dir in tree.dirs:
         finder.info(rel_dir)  # registers sessions that hold no files, too
     for entry in sorted(tree.files):
@@ -220,12 +232,14 @@ def collect(tree: Walk) -> Collection:
         info = finder.info(rel_dir)
         session = info.session
         rel_path = f"{info.below}/{name}" if info.below else name
-        parts = parse(name)
+        parts = parsed.get(name, _UNPARSED)
+        if parts is _UNPARSED:  # names repeat across sessions: parse each once, share the record
+            parts = parsed[name] = parse(name)
         if session is None:
             rel_path = rel
         dataset = Dataset(
             rel=rel,
-            abs_path=root_prefix + rel,
+            root_prefix=root_prefix,
             size=entry.size,
             mtime_ns=entry.mtime_ns,
             session=session,

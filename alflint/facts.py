@@ -169,7 +169,7 @@ def facts_reader() -> Callable[[Any], Facts]:
     """A function ``dataset -> Facts`` caching on ``dataset.facts``."""
 
     def read(dataset: Any) -> Facts:
-        cached = dataset.facts.get("content")
+        cached = dataset.facts
         if cached is None:
             content = _CONTENT or _content()
             extension = dataset.extension
@@ -189,7 +189,7 @@ def facts_reader() -> Callable[[Any], Facts]:
                     cached = Facts(None, str(exc))
                 except OSError as exc:
                     cached = Facts(None, f"cannot read file: {exc.strerror or exc}")
-            dataset.facts["content"] = cached
+            dataset.facts = cached
         return cached
 
     return read
