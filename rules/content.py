@@ -22,7 +22,7 @@ def _facts(dataset, ctx, extension: str):
     p = dataset.parts
     if p is None or p.extension != extension or dataset.session is None:
         return None
-    return ctx.facts(dataset).facts
+    return (dataset.facts or ctx.facts(dataset)).facts  # cached: skip two calls
 
 
 @rule("ALF501", "malformed-content", "error", "path", content=True)

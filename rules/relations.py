@@ -13,6 +13,8 @@ costs a few seconds and a few megabytes; parquet columns and time order are read
 
 from __future__ import annotations
 
+import os
+
 from alflint.rule import rule
 
 from .lengths import facts_of, object_rows, role
@@ -26,7 +28,7 @@ CHUNK = 1 << 22
 def index_range(path: str, facts) -> tuple[int, int] | None:
     """Minimum and maximum of an integer ``.npy``/``.bin`` array, or None when it is empty.
 
-    Small arrays are read with one ``np.fromfile``; larger ones through read-only memory maps of
+    Small arrays are read with one ``os.pread``; larger ones through read-only memory maps of
     ``CHUNK`` elements, one at a time, so memory stays bounded whatever the file size.
     """
     import math
@@ -38,9 +40,18 @@ def index_range(path: str, facts) -> tuple[int, int] | None:
     if count == 0:
         return None
     if count <= CHUNK:
-        values = np.fromfile(path, dtype=dtype, count=count, offset=facts.data_offset)
-        if values.size != count:
+        want = count * dtype.itemsize
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            data = os.pread(fd, want, facts.data_offset) if hasattr(os, "pread") else None
+            if data is None:
+                os.lseek(fd, facts.data_offset, 0)
+                data = os.read(fd, want)
+        finally:
+            os.close(fd)
+        if len(data) != want:
             raise OSError("the file is shorter than its header says")
+        values = np.frombuffer(data, dtype=dtype)
         return int(values.min()), int(values.max())
     lo = hi = None
     for start in range(0, count, CHUNK):
