@@ -172,7 +172,8 @@ def facts_reader() -> Callable[[Any], Facts]:
         cached = dataset.facts
         if cached is None:
             content = _CONTENT or _content()
-            extension = dataset.extension
+            parts = dataset.parts  # parsed once per name; cheaper than the extension property
+            extension = parts.extension if parts is not None else dataset.extension
             found = None
             if extension == "npy" and dataset.size > 0:
                 found = fast_npy_facts(dataset.abs_path, dataset.size)
