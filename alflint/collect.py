@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from . import spec
 from .spec import AlfParts, Reason
-from .walk import FileEntry, Walk, WalkProblem, walk
+from .walk import Walk, WalkProblem, walk
 
 __all__ = ["Dataset", "Session", "AlfObject", "Collection", "scan", "collect", "TABLE_FILES"]
 

@@ -27,7 +27,6 @@ the IBL pack is made.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 import os
 import re
@@ -98,17 +97,10 @@ class Pack:
         return found
 
 
-@functools.lru_cache(maxsize=1)
 def _validator():
-    import importlib.resources
+    from alflint.jsonschemas import validator
 
-    import jsonschema
-
-    text = importlib.resources.files("alflint").joinpath("schemas", SCHEMA_NAME).read_text("utf-8")
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    return validator(SCHEMA_NAME)
 
 
 def validate_pack(data: Any, where: str = "pack") -> None:

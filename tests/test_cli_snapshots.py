@@ -9,7 +9,6 @@ ALFLINT_UPDATE_SNAPSHOTS=1 and review the diff.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path

@@ -266,7 +266,7 @@ def test_multi_star_filename_stays_in_its_collection(tmp_path):
 
 
 def test_qc_filters_and_default_revision(tmp_path):
-    s = make_seed(tmp_path)
+    make_seed(tmp_path)
     repo = alflint.open(tmp_path)
     sessions, datasets = repo.sessions.copy(), repo.datasets.copy()
     qc = {ALL[0]: "CRITICAL", ALL[1]: "PASS", ALL[6]: "WARNING"}

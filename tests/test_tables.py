@@ -25,7 +25,6 @@ import pytest
 
 one_api = pytest.importorskip("one.api")
 from one.alf.cache import make_parquet_db  # noqa: E402
-from one.alf.exceptions import ALFWarning  # noqa: E402
 
 from alflint import tables  # noqa: E402
 from alflint.tables import (  # noqa: E402

@@ -14,7 +14,6 @@ answer does not depend on the file system. The metadata is checked against
 from __future__ import annotations
 
 import fnmatch
-import functools
 import json
 import os
 
@@ -62,17 +61,10 @@ def find_metadata(path: str | os.PathLike) -> str | None:
     return candidates[0] if candidates else None
 
 
-@functools.lru_cache(maxsize=1)
 def _validator():
-    import importlib.resources
+    from alflint.jsonschemas import validator
 
-    import jsonschema
-
-    text = importlib.resources.files("alflint").joinpath("schemas", SCHEMA_NAME).read_text("utf-8")
-    schema = json.loads(text)
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
+    return validator(SCHEMA_NAME)
 
 
 def read_metadata(path: str | os.PathLike) -> dict:
