@@ -347,103 +347,20 @@ def _tables_from_scan(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     INTEGRATION POINT (tables): the tree is walked by ``alflint.collect.scan``, the valid
     sessions and datasets are selected by ``alflint.indexer.build_rows`` and the tables are
     built by ``alflint.tables.build_tables``, exactly as ``alflint index`` writes them (same
-    ids, ``default_revision`` column). When those modules are not available, a private
-    minimal builder (:func:`_minimal_scan_tables`) produces the same frames. Everything else
-    in this module only needs the two ONE-schema frames returned here.
+    ids, ``default_revision`` column). Everything else in this module only needs the two
+    ONE-schema frames returned here.
     """
-    try:
-        from .collect import scan
-        from .indexer import build_rows
-        from .model import Report
-        from .tables import build_tables
-    except ImportError:
-        return _minimal_scan_tables(root)
+    from .collect import scan
+    from .indexer import build_rows
+    from .model import Report
+    from .tables import build_tables
+
     session_rows, dataset_rows, _left_out = build_rows(scan(root), Report(root=str(root)))
     try:
         sessions, datasets = build_tables(session_rows, dataset_rows, origin=str(root))
     except ValueError as exc:
         raise ALFInvalid(f"cannot index {root} in memory (run `alflint check {root}`)", [str(exc)]) from None
     return sessions.to_pandas(), datasets.to_pandas()
-
-
-_SESSION_NUMBER = re.compile(r"[0-9]{1,3}\Z")
-_DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-
-
-def _id_namespace() -> uuid.UUID | None:
-    try:
-        from .tables import ALFLINT_NAMESPACE  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return ALFLINT_NAMESPACE
-
-
-def _minimal_scan_tables(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The private fallback of :func:`_tables_from_scan`: one ``os.scandir`` walk, valid ALF
-    files of valid session folders only. Session ids are ``uuid3(tables.ALFLINT_NAMESPACE,
-    canonical session path)`` when ``alflint.tables`` defines the namespace, else the
-    canonical session path itself; dataset ids likewise ``uuid3(eid, rel_path)`` or rel_path."""
-    namespace = _id_namespace()
-    sessions: list[dict] = []
-    datasets: list[dict] = []
-
-    def walk_session(session_dir: str, rel: str, eid: str) -> None:
-        stack = [(session_dir, "")]
-        while stack:
-            folder, below = stack.pop()
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for entry in entries:
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                rel_path = f"{below}{name}"
-                if entry.is_dir():
-                    stack.append((entry.path, rel_path + "/"))
-                    continue
-                if name.count(".") < 2 or spec.rel_path_reasons(rel_path):
-                    continue
-                dataset_id = str(uuid.uuid3(uuid.UUID(eid), rel_path)) if namespace else rel_path
-                datasets.append({
-                    "eid": eid, "id": dataset_id, "rel_path": rel_path,
-                    "file_size": entry.stat().st_size, "hash": "", "exists": True, "qc": "NOT_SET",
-                })
-
-    def visit(folder: str, rel_parts: list[str]) -> None:
-        try:
-            entries = sorted((e for e in os.scandir(folder) if e.is_dir() and not e.name.startswith(".")), key=lambda e: e.name)
-        except OSError:
-            return
-        for entry in entries:
-            parts = [*rel_parts, entry.name]
-            if len(parts) >= 3 and _SESSION_NUMBER.match(parts[-1]) and _DATE_FOLDER.match(parts[-2]):
-                rel = "/".join(parts)
-                if not spec.is_session_path(rel):
-                    continue
-                info = spec.parse_session_path(rel)
-                if (info.lab is None) != (len(parts) == 3):
-                    continue  # folders above the session that are not lab/Subjects
-                canonical = spec.AlfParts(lab=info.lab, subject=info.subject, date=info.date, number=info.number.zfill(3)).session_path
-                eid = str(uuid.uuid3(namespace, canonical)) if namespace else canonical
-                sessions.append({
-                    "id": eid, "lab": info.lab or "", "subject": info.subject,
-                    "date": datetime.date.fromisoformat(info.date), "number": int(info.number),
-                    "task_protocol": "", "projects": "",
-                })
-                walk_session(entry.path, rel, eid)
-            elif len(parts) < 5:
-                visit(entry.path, parts)
-
-    visit(str(root), [])
-    sessions_df = pd.DataFrame(sessions, columns=["id", *SESSION_COLUMNS])
-    sessions_df["number"] = sessions_df["number"].astype("uint16")
-    datasets_df = pd.DataFrame(datasets, columns=["eid", "id", *DATASET_COLUMNS])
-    datasets_df["file_size"] = datasets_df["file_size"].astype("UInt64")
-    datasets_df["qc"] = datasets_df["qc"].astype(QC_TYPE)
-    datasets_df["exists"] = datasets_df["exists"].astype(bool)
-    return sessions_df.set_index("id"), datasets_df.set_index(["eid", "id"])
 
 
 def _newest_folder_mtime(root: Path, session_dirs: Iterable[Path]) -> float:
@@ -850,9 +767,7 @@ class Repository:
 
         INTEGRATION POINT (engine): ``alflint.engine.check_files(root, rel_paths) -> Report``
         with rel_paths POSIX and relative to ``self.root``. Errors raise :class:`ALFInvalid`
-        carrying the report; warnings are issued once each as :class:`ALFWarning`. Until the
-        engine offers ``check_files``, a minimal built-in check runs instead: the first
-        dimensions of the ``.npy`` attributes of each object, read from their headers.
+        carrying the report; warnings are issued once each as :class:`ALFWarning`.
         """
         if not files:
             return
@@ -860,14 +775,8 @@ class Repository:
         version = frozenset((str(f), stats.get(f)) for f in files)
         if all(stats.get(f) for f in files) and version in self._validated:
             return  # these files, unchanged, passed already
-        try:
-            from .engine import check_files  # type: ignore[attr-defined]
-        except ImportError:
-            check_files = None
-        if check_files is None:
-            self._minimal_validate(files)
-            self._validated.add(version)
-            return
+        from .engine import check_files
+
         root = str(self.root)
         rels = []
         for f in files:
@@ -881,30 +790,6 @@ class Repository:
             reasons = [f"{i.path}: {i.code} {i.message}" for i in errors]
             raise ALFInvalid(f"{len(errors)} error(s) in the files to load", reasons, report=report)
         self._validated.add(version)
-
-    def _minimal_validate(self, files: Sequence[Path]) -> None:
-        groups: dict[tuple[str, str], list[tuple[str, tuple]]] = {}
-        for path in files:
-            if path.suffix != ".npy":
-                continue
-            parts = spec.try_parse_filename(path.name)
-            if parts is None:
-                continue
-            try:
-                shape = _npy_shape(path)
-            except (OSError, ValueError) as exc:
-                raise ALFInvalid(f"{path} is not a readable .npy file", [spec.Reason("extension", str(exc))]) from None
-            if shape is None:
-                continue
-            groups.setdefault((str(path.parent), parts.object), []).append((alfio.object_key(parts), shape))
-        for (folder, obj), shapes in groups.items():
-            dims = [s[0] for k, s in shapes if len(s) and not ("timestamps" in k and len(s) == 2 and s[1] == 2)]
-            if dims and not set(dims) <= {max(dims), 1}:
-                detail = ", ".join(f"{k} {s}" for k, s in shapes)
-                raise ALFInvalid(
-                    f"object {obj!r} in {folder} has attributes of different lengths",
-                    [spec.Reason("attribute", f"first dimensions differ: {detail}")],
-                )
 
     def _load_rows(self, key: str, rows: list[_Row], what: str, *, check_hash: bool, validate: bool | None):
         files = self._files(key, rows, check_hash)
@@ -1240,19 +1125,6 @@ def _date_range(value: Any) -> tuple[str | None, str | None]:
     if len(values) == 2:
         return (None if values[0] is None else _iso(values[0]), None if values[1] is None else _iso(values[1]))
     raise ValueError("date_range takes a date or a list of one or two dates")
-
-
-def _npy_shape(path: Path) -> tuple | None:
-    """The shape in an ``.npy`` header, or None for an empty (placeholder) file."""
-    if path.stat().st_size == 0:
-        return None
-    with path.open("rb") as fh:
-        version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, _ = np.lib.format.read_array_header_1_0(fh)
-        else:
-            shape, _, _ = np.lib.format.read_array_header_2_0(fh)
-    return tuple(shape)
 
 
 def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> Repository:
