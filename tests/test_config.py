@@ -20,10 +20,6 @@ S = "subj/2021-01-01/001"
 TREE = {f"{S}/alf/Spikes.times.npy": None, f"{S}/alf/.DS_Store": None, f"{S}/alf/trials.duration_ms.npy": None}
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
-
 
 def codes(report) -> list[str]:
     return sorted(i.code for i in report.issues)

@@ -43,10 +43,6 @@ def alflint_rules():
 '''
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
-
 
 def repo(root: Path, files: dict, config: str = "") -> Path:
     build_files(root, files)

@@ -23,10 +23,6 @@ DATA = Path(__file__).parent / "data" / "ibl"
 S = "subj/2021-01-01/001"
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
-
 
 def touch(root: Path, *names: str) -> None:
     for name in names:

@@ -11,7 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 import alflint
 from rule_cases import build_files
@@ -46,10 +45,6 @@ report = alflint.check(sys.argv[1], extend_select=["LAB"])
 print(json.dumps([[i.code, i.path, i.message] for i in report.issues]))
 """
 
-
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
 
 def install_dist(site: Path, module: str, source: str) -> None:

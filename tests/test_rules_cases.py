@@ -17,10 +17,6 @@ from rule_cases import build_tree, load_cases
 CASES = load_cases()
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
-
 
 def _case_sensitive(folder: Path) -> bool:
     probe = folder / "CaseProbe"

@@ -30,10 +30,6 @@ N = 4
 MINE = ["ALF302", "ALF303", "ALF304", "ALF305", "ALF306", "ALF307", "ALF308", "ALF5"]
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
-
 
 def real_names() -> list[str]:
     rows = csv.DictReader(open(DATA / "alf_names.csv", encoding="utf-8"))

@@ -5,7 +5,6 @@ Tiny trees of real files in, the expected codes out.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -14,34 +13,13 @@ import pytest
 
 import alflint
 from alflint.config import Config
+from trees import write
 
 S = "subj/2021-01-01/001"
 A = f"{S}/alf"
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
-
-def write(root: Path, files: dict) -> Path:
-    for rel, value in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(value, bytes):
-            path.write_bytes(value)
-        elif isinstance(value, np.ndarray):
-            np.save(path, value, allow_pickle=True)
-        elif isinstance(value, pd.DataFrame):
-            if path.suffix == ".pqt":
-                value.to_parquet(path)
-            else:
-                value.to_csv(path, sep={".csv": ",", ".tsv": "\t", ".ssv": " "}[path.suffix], index=False)
-        elif isinstance(value, (dict, list)):
-            path.write_text(json.dumps(value))
-        else:
-            path.write_text(value)
-    return root
 
 
 def issues(root: Path, select=("ALF302", "ALF303", "ALF304", "ALF305")):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -12,31 +11,13 @@ import pytest
 
 import alflint
 from alflint.config import Config
+from trees import write
 
 S = "subj/2021-01-01/001"
 A = f"{S}/alf/probe00"
 
 
-@pytest.fixture(autouse=True)
-def _private_cache(tmp_path_factory, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
 
-
-def write(root: Path, files: dict) -> Path:
-    for rel, value in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(value, bytes):
-            path.write_bytes(value)
-        elif isinstance(value, np.ndarray):
-            np.save(path, value)
-        elif isinstance(value, pd.DataFrame):
-            value.to_parquet(path)
-        elif isinstance(value, (dict, list)):
-            path.write_text(json.dumps(value))
-        else:
-            path.write_text(value)
-    return root
 
 
 def issues(root: Path, select=("ALF306", "ALF307", "ALF308")):
