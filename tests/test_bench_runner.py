@@ -1,0 +1,67 @@
+"""The benchmark runner (benchmarks/run.py) still runs end to end on a tiny tree.
+
+The runner is a script, never part of the CI timings: this only checks that every step runs,
+that the table and the JSON have every step with numbers, and that alflint and ONE index the
+same (session, rel_path) pairs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("one.alf.cache")
+
+RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+STEPS = [
+    "find -type f", "check --no-content", "check (content)", "check (cached re-check)", "index", "index --update",
+    "one make_parquet_db", "python -c 'import alflint'", "alflint --version",
+    "hook: alflint check <10 files>", "hook: pre-commit run alflint",
+]
+TIMED = [s for s in STEPS if s not in ("check (cached re-check)", "hook: pre-commit run alflint")]
+
+
+@pytest.mark.slow
+def test_run_small_tree(tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "TMPDIR": str(tmp_path)}
+    out_json = tmp_path / "bench.json"
+    proc = subprocess.run(
+        [sys.executable, str(RUN), "--files", "300", "--repeat", "1", "--dir", str(tmp_path / "tree"), "--json", str(out_json)],
+        check=False, capture_output=True, text=True, timeout=300, env=env,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = proc.stdout
+    table = out[out.index("step "):]
+    for name in STEPS:
+        line = next((ln for ln in table.splitlines() if ln.startswith(name + " ")), None)
+        assert line is not None, f"{name!r} missing from the table:\n{table}"
+        if name in TIMED:
+            assert re.search(r"\s\d+\.\d{3}\s", line), line
+    assert "same (session, rel_path) pairs: True (300 alflint vs 300 ONE)" in out
+    assert "FAILED" not in out
+    for call in ("list_datasets first", "list_collections", "load_object repeated"):
+        assert re.search(re.escape(call) + r"\s+[\d,.]+\s+[\d,.]+", out), call
+    assert "index >= 10x faster than make_parquet_db" in out and "every step <= 1 GiB" in out
+
+    data = json.loads(out_json.read_text())
+    assert set(data) >= {"meta", "steps", "api", "targets", "same_pairs"}
+    assert data["meta"]["files"] == 300
+    assert data["same_pairs"] == {"alflint": 300, "one": 300, "same": True}
+    for name in TIMED:
+        step = data["steps"][name]
+        assert step["status"] == "ok", step
+        assert step["seconds"] > 0 and step["peak_rss_mib"] > 0
+    for which in ("alflint", "one"):
+        api = data["api"][which]
+        assert api["rows"] == 300
+        assert api["list_datasets first"]["median_us"] > 0
+        assert api["load_object repeated"]["median_us"] > 0
+    assert {t["result"] for t in data["targets"]} <= {"PASS", "FAIL", "n/a"}
+    # the tree is kept with its marker, so a second run reuses it
+    assert (tmp_path / "tree" / "alflint-bench.json").is_file()
