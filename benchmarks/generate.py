@@ -3,11 +3,18 @@
 Sessions mix a typical IBL session (trials, wheel, two probes with spikes and clusters, a
 ``#2021-07-05#`` revision, raw video/behaviour/ephys data, namespaces and timescales) with the
 real high-confidence dataset names of ``tests/data/ibl/alf_names.csv``. Every ``.npy`` holds
-real data whose first dimension is consistent within its object (``intervals`` are ``(n, 2)``,
-``spikes.clusters`` index rows of ``clusters``, times increase), so a generated repository
-passes ``alflint check`` with no errors and can be indexed. Other formats get small valid
-contents (JSON, JSON lines, CSV/TSV/SSV with a header, parquet) or opaque bytes (video, raw
-ephys). Files are written from pre-built byte strings, so 200,000 files take seconds.
+real data whose first dimension is a function of the object's identity (session-relative
+folder and object name, whatever the namespace), so the typical and the real attributes of one
+object always agree (``intervals`` are ``(n, 2)``, times increase); an attribute named after an
+object of its folder (``spikes.clusters``, ``channels.probes``) holds int64 row indices into it.
+Real names that would share a loadable key with another file (ALF301) or differ from another
+path only by case (ALF113) are left out, and more sessions are made so that exactly ``--files``
+files are written. A generated repository therefore passes ``alflint check`` (content rules on)
+with no errors and can be indexed; warnings and notes remain on some real names (``Camera.*``
+capitals, raw ``.bin`` without metadata, raw data with its ``.meta``/``.ch`` side files). Other
+formats get small valid contents (JSON, JSON lines, CSV/TSV/SSV with a header, parquet) or
+opaque bytes (video, raw ephys). Files are written from pre-built byte strings, so 200,000
+files take seconds. ``tests/test_generate.py`` checks the promise.
 
     python benchmarks/generate.py /tmp/alf-200k --files 200000
 """
@@ -103,20 +110,35 @@ def _npy(descr: str, shape: tuple[int, ...], data: bytes) -> bytes:
     return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1") + data
 
 
+def _role(attribute: str) -> str | None:
+    """``'times'``, ``'intervals'``, ``'timestamps'`` or None, as alflint's length rules read names."""
+    if attribute == "times" or attribute.endswith("_times"):
+        return "times"
+    if attribute == "intervals" or attribute.endswith("_intervals"):
+        return "intervals"
+    if attribute == "timestamps":
+        return "timestamps"
+    return None
+
+
 @lru_cache(maxsize=None)
 def npy_bytes(attribute: str, rows: int, index_rows: int = 0) -> bytes:
-    """A real .npy for an attribute: (n, 2) increasing intervals, increasing float times,
-    int64 indices below ``index_rows`` for relations, float64 values otherwise."""
+    """A real .npy for an attribute: int64 row indices below ``index_rows`` for relations
+    (``(n, 2)`` pairs when the name is also an interval), (n, 2) increasing intervals,
+    increasing float times, float64 values otherwise."""
     import numpy as np
 
-    if attribute.startswith("intervals") or attribute.endswith("_intervals") or attribute == "intervals":
+    role = _role(attribute)
+    if index_rows:
+        arr = np.arange(rows, dtype="<i8") % index_rows
+        if role == "intervals":
+            arr = np.stack([arr, arr], axis=1)
+    elif role == "intervals":
         start = np.arange(rows, dtype="<f8")
         arr = np.stack([start, start + 0.5], axis=1)
-    elif "times" in attribute or "timestamps" in attribute:
+    elif role in ("times", "timestamps"):
         arr = np.arange(rows, dtype="<f8") * 0.01
-    elif index_rows:
-        arr = (np.arange(rows, dtype="<i8") % index_rows).astype("<i8")
-    elif attribute in ("choice", "feedbackType", "channels", "polarities"):
+    elif attribute in ("choice", "feedbackType", "polarities"):
         arr = (np.arange(rows, dtype="<i8") % 2) * 2 - 1
     else:
         arr = np.linspace(0, 1, rows, dtype="<f8")
@@ -140,13 +162,19 @@ def text_bytes(extension: str, rows: int) -> bytes:
     return ("a" + sep + "b\n" + "".join(f"{i}{sep}{i * 2}\n" for i in range(rows))).encode()
 
 
+@lru_cache(maxsize=None)
+def parse(name: str):
+    """alflint's parts of a filename (namespace, object, attribute, timescale, extra, ...), or None."""
+    from alflint.spec import try_parse_filename
+
+    return try_parse_filename(name)
+
+
 def content(rel_path: str, rows: int, index_rows: int = 0) -> bytes:
     name = rel_path.rsplit("/", 1)[-1]
-    parts = name.split(".")
-    extension = parts[-1]
-    attribute = parts[1].split("_")[0] if len(parts) > 2 else ""
-    if len(parts) > 2 and "_times" in parts[1]:
-        attribute = parts[1]
+    parts = parse(name)
+    extension = name.rsplit(".", 1)[-1]
+    attribute = (parts.attribute or "") if parts is not None else ""
     if extension == "npy":
         return npy_bytes(attribute, rows, index_rows)
     if extension == "pqt":
@@ -184,6 +212,24 @@ def session_paths(count: int, seed: int = 0) -> list[str]:
     return sorted(set(out))[:count]
 
 
+def _add_case_keys(rel: str, folded: dict[str, str]) -> None:
+    """Record ``rel`` and its folders in ``folded`` (lower-cased path -> path)."""
+    parts = rel.split("/")
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        folded.setdefault(prefix.lower(), prefix)
+
+
+def _case_collides(rel: str, folded: dict[str, str]) -> bool:
+    """Whether ``rel`` or one of its folders differs only by case from a recorded path (ALF113)."""
+    parts = rel.split("/")
+    for i in range(1, len(parts) + 1):
+        prefix = "/".join(parts[:i])
+        if folded.get(prefix.lower(), prefix) != prefix:
+            return True
+    return False
+
+
 def session_files(index: int, names: list[str], extra_real: int) -> list[tuple[str, str | None]]:
     """The files of session ``index``: the typical set plus a rotating slice of real names."""
     files = list(TYPICAL)
@@ -191,10 +237,14 @@ def session_files(index: int, names: list[str], extra_real: int) -> list[tuple[s
         start = (index * extra_real) % len(names)
         chosen = [names[(start + k) % len(names)] for k in range(extra_real)]
         taken = {p for p, _ in files}
+        folded: dict[str, str] = {}
+        for p, _ in files:
+            _add_case_keys(p, folded)
         for rel in chosen:
-            if rel in taken:
-                continue
+            if rel in taken or _case_collides(rel, folded):
+                continue  # a duplicate, or one path on a case-insensitive file system (ALF113)
             taken.add(rel)
+            _add_case_keys(rel, folded)
             name = rel.rsplit("/", 1)[-1]
             obj = name.split(".")[0]
             files.append((rel, f"real:{rel.rpartition('/')[0]}:{obj}"))
@@ -205,50 +255,92 @@ def _real_rows(key: str) -> int:
     return 5 + (sum(key.encode()) % 30)
 
 
+def object_rows(folder: str, obj: str) -> int:
+    """Rows of every attribute of object ``obj`` in the session-relative ``folder``.
+
+    A function of the object's identity only, as alflint groups an object (folder, that is
+    collection and revision, and object name; the namespace is ignored so that
+    ``_ibl_trials.*`` and ``trials.*`` agree too): typical and real attributes of one object,
+    its timescale variants (``times_ephysClock``) and extra parts always share one length.
+    """
+    if obj in ROWS:
+        return ROWS[obj]
+    return _real_rows(f"real:{folder}:{obj}")
+
+
 def _conflicting_keys(files: list[tuple[str, str | None]]) -> set[str]:
-    """Real names that would collide with another file of their object (another extension)."""
-    seen: dict[tuple, str] = {}
+    """Files that would share a ``load_object`` key with an earlier file (ALF301, an error).
+
+    The key is alflint's: folder, object, attribute, timescale and extra parts (namespace and
+    extension ignored). Only loadable formats collide: raw data keeps its side files
+    (``.cbin`` with ``.meta`` and ``.ch``), which ALF301 merely notes.
+    """
+    from alflint.spec import LOADABLE_EXTENSIONS
+
+    seen: set[tuple] = set()
     drop = set()
     for rel, _ in files:
         folder, _, name = rel.rpartition("/")
-        parts = name.split(".")
-        if len(parts) < 3:
+        p = parse(name)
+        if p is None or p.extension not in LOADABLE_EXTENSIONS:
             continue
-        head = parts[0].split("_")[-1] if parts[0].startswith("_") else parts[0]
-        key = (folder, head, ".".join(parts[1:-1]))
+        key = (folder, p.object, p.attribute, p.timescale, p.extra)
         if key in seen:
             drop.add(rel)
         else:
-            seen[key] = rel
+            seen.add(key)
     return drop
 
 
+def session_plan(spec: list[tuple[str, str | None]]) -> list[tuple[str, int, int]]:
+    """``(rel_path, rows, index_rows)`` for the files of a session that are written.
+
+    ``rows`` comes from :func:`object_rows`. ``index_rows`` is non-zero for a relation as
+    alflint finds one (ALF307/ALF308): an attribute, other than the object's own name, that
+    names an object of the same folder (in any namespace), e.g. ``channels.probes`` next to
+    ``probes.*``; its values are int64 row indices below that object's rows. ``spikes.clusters``
+    always holds indices, with or without ``clusters.*`` beside it.
+    """
+    drop = _conflicting_keys(spec)
+    kept = []
+    objects = set()
+    for rel, _ in spec:
+        if rel in drop:
+            continue
+        folder, _, name = rel.rpartition("/")
+        p = parse(name)
+        kept.append((rel, folder, p))
+        if p is not None:
+            objects.add((folder, p.object))
+    plan = []
+    for rel, folder, p in kept:
+        if p is None:
+            plan.append((rel, 1, 0))
+            continue
+        index_rows = 0
+        if p.attribute != p.object and ((folder, p.attribute) in objects or p.attribute == "clusters"):
+            index_rows = object_rows(folder, p.attribute)
+        plan.append((rel, object_rows(folder, p.object), index_rows))
+    return plan
+
+
 def generate(root: str | os.PathLike, files: int, *, seed: int = 0, extra_real: int = 10) -> dict:
-    """Write a repository of about ``files`` files under ``root``; returns a summary."""
+    """Write a repository of exactly ``files`` files under ``root``; returns a summary."""
     root = Path(root)
     names = real_names()
-    per_session = len(TYPICAL) + extra_real
-    sessions = session_paths(max(1, -(-files // per_session)), seed)
+    plans = []
+    planned = 0
+    while planned < files:  # enough sessions for the count, after dropped duplicates
+        plans.append(session_plan(session_files(len(plans), names, extra_real)))
+        planned += len(plans[-1])
+    sessions = session_paths(max(1, len(plans)), seed)
     written = npy = 0
     made_dirs: set[str] = set()
     started = time.perf_counter()
-    for index, session in enumerate(sessions):
-        spec = session_files(index, names, extra_real)
-        drop = _conflicting_keys(spec)
-        for rel, group in spec:
-            if rel in drop:
-                continue
+    for session, plan in zip(sessions, plans):
+        for rel, rows, index_rows in plan:
             if written >= files:
                 break
-            if group is None:
-                rows = 1
-            elif group.startswith("real:"):
-                rows = _real_rows(group)
-            else:
-                rows = ROWS[group]
-            index_rows = ROWS["clusters"] if rel.endswith("spikes.clusters.npy") else 0
-            if group and group.startswith("real:") and rel.endswith(".clusters.npy") and "spikes" in rel:
-                index_rows = 1  # real spikes.clusters next to real clusters of unknown length: 0 is safe
             path = f"{root}/{session}/{rel}"
             folder = path.rpartition("/")[0]
             if folder not in made_dirs:
@@ -258,7 +350,8 @@ def generate(root: str | os.PathLike, files: int, *, seed: int = 0, extra_real: 
                 fh.write(content(rel, rows, index_rows))
             written += 1
             npy += rel.endswith(".npy")
-    return {"root": str(root), "files": written, "npy_files": npy, "sessions": len(sessions), "seconds": round(time.perf_counter() - started, 2)}
+    return {"root": str(root), "files": written, "npy_files": npy, "sessions": len(plans),
+            "seconds": round(time.perf_counter() - started, 2)}
 
 
 def main(argv: list[str] | None = None) -> int:
