@@ -43,29 +43,62 @@ class Walk:
     files: list[FileEntry] = field(default_factory=list)
     dirs: list[str] = field(default_factory=list)  #: POSIX folder paths relative to the root ('' is the root)
     problems: list[WalkProblem] = field(default_factory=list)
+    units: list[str] = field(default_factory=list)  #: folders left for separate walks (see ``split``)
+    visited: set = field(default_factory=set, repr=False, compare=False)  #: (device, inode) of walked folders
 
 
 #: ``exclude(rel, is_dir) -> bool`` decides whether a path (relative to the root) is skipped.
 Exclude = Callable[[str, bool], bool]
+#: ``split(parent_folder_name, folder_name) -> bool`` marks folders not to enter (see ``walk``).
+Split = Callable[[str, str], bool]
 
 
-def walk(root: str | os.PathLike, exclude: Exclude | None = None, *, check_readable: bool = True) -> Walk:
-    """Walk ``root`` once. Files and folders are listed in sorted order (by name, per folder)."""
+def walk(
+    root: str | os.PathLike,
+    exclude: Exclude | None = None,
+    *,
+    check_readable: bool = True,
+    start: str = "",
+    split: Split | None = None,
+    visited: set[tuple[int, int]] | None = None,
+) -> Walk:
+    """Walk ``root`` once. Files and folders are listed in sorted order (by name, per folder).
+
+    ``start`` (a POSIX folder path relative to ``root``) walks only that subtree, still
+    naming every path relative to ``root``; the folders between root and ``start`` count as
+    already visited, so a symlink back up to them is a loop as in a whole walk.
+
+    ``split(parent_name, name)`` marks folders the walk must not enter: they are listed in
+    ``Walk.units`` instead (how a check hands session folders to worker processes).
+    ``visited`` continues such a walk: the (device, inode) pairs of the folders it walked,
+    so a symlink to any of them is not followed again (the set is extended in place).
+    """
     root_abs = os.path.abspath(os.fspath(root))
     result = Walk(root=root_abs)
     if os.path.isfile(root_abs):
         st = os.stat(root_abs)
         result.files.append(FileEntry(os.path.basename(root_abs), st.st_size, st.st_mtime_ns))
         return result
-    try:
-        root_stat = os.stat(root_abs)
-    except OSError as exc:
-        result.problems.append(WalkProblem("", "unreadable-folder", f"cannot read {root_abs}: {exc.strerror}"))
-        return result
-    visited = {(root_stat.st_dev, root_stat.st_ino)}
-    stack = [("", root_abs)]
-    files, dirs, problems = result.files, result.dirs, result.problems
-    access = os.access
+    if visited is None:
+        visited = set()
+        rels = [""] + (["/".join(start.split("/")[: i + 1]) for i in range(start.count("/") + 1)] if start else [])
+    else:
+        rels = []  # the caller's walk already stood in every folder above start
+    for rel in rels:
+        try:
+            st = os.stat(os.path.join(root_abs, rel) if rel else root_abs)
+        except OSError as exc:
+            result.problems.append(WalkProblem(rel, "unreadable-folder", f"cannot read {os.path.join(root_abs, rel) if rel else root_abs}: {exc.strerror}"))
+            return result
+        visited.add((st.st_dev, st.st_ino))
+    here = os.path.join(root_abs, start) if start else root_abs
+    result.visited = visited
+    _walk(result, [(start, here)], exclude, visited, _readable if check_readable else None, split)
+    return result
+
+
+def _walk(result: Walk, stack: list[tuple[str, str]], exclude: Exclude | None, visited: set, readable: Callable | None, split: Split | None) -> None:
+    files, dirs, problems, units = result.files, result.dirs, result.problems, result.units
     while stack:
         rel_dir, abs_dir = stack.pop()
         dirs.append(rel_dir)
@@ -76,6 +109,7 @@ def walk(root: str | os.PathLike, exclude: Exclude | None = None, *, check_reada
         except OSError as exc:
             problems.append(WalkProblem(rel_dir, "unreadable-folder", f"cannot list folder: {exc.strerror or exc}"))
             continue
+        dir_name = abs_dir.rpartition(os.sep)[2]
         subdirs = []
         for entry in entries:
             rel = prefix + entry.name
@@ -103,6 +137,9 @@ def walk(root: str | os.PathLike, exclude: Exclude | None = None, *, check_reada
                         visited.add((st.st_dev, st.st_ino))
                     except OSError:
                         pass
+                if split is not None and split(dir_name, entry.name):
+                    units.append(rel)
+                    continue
                 subdirs.append((rel, entry.path))
                 continue
             if exclude is not None and exclude(rel, False):
@@ -118,12 +155,33 @@ def walk(root: str | os.PathLike, exclude: Exclude | None = None, *, check_reada
             if not stat.S_ISREG(st.st_mode):
                 problems.append(WalkProblem(rel, "special-file", "not a regular file (socket, FIFO or device)"))
                 continue
-            if check_readable and not access(entry.path, os.R_OK):
+            if readable is not None and not readable(st, entry.path):
                 problems.append(WalkProblem(rel, "unreadable-file", "file is not readable (permission denied)"))
                 continue
             files.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
         stack.extend(reversed(subdirs))
-    return result
+
+
+def _readable(st: os.stat_result, path: str) -> bool:
+    """Whether we may read a file, decided from its mode bits (no extra system call).
+
+    ``os.access`` per file costs as much as the walk's ``stat``; the mode bits answer the
+    same question unless an access control list says otherwise, which only a file whose
+    bits deny us can change, so only those are asked of ``os.access``.
+    """
+    if _EUID == 0:
+        return True
+    if st.st_uid == _EUID:
+        allowed = st.st_mode & stat.S_IRUSR
+    elif st.st_gid in _GROUPS:
+        allowed = st.st_mode & stat.S_IRGRP
+    else:
+        allowed = st.st_mode & stat.S_IROTH
+    return bool(allowed) or os.access(path, os.R_OK)
+
+
+_EUID = os.geteuid() if hasattr(os, "geteuid") else 0
+_GROUPS = frozenset(os.getgroups() + [os.getegid()]) if hasattr(os, "getgroups") else frozenset()
 
 
 def _can_readlink(path: str) -> bool:
