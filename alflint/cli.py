@@ -64,6 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")
     check.add_argument("--load", metavar="REPORT", help="re-render a saved JSON report instead of checking")
     check.add_argument("--index", action="store_true", help="on success, write ONE's cache tables (as `alflint index`)")
+    check.add_argument("--no-cache", dest="cache", action="store_false", help="check every session folder again, even those unchanged since the last run (results are cached in $XDG_CACHE_HOME/alflint)")
     check.add_argument("--hash", action="store_true", help=argparse.SUPPRESS)
     check.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     check.add_argument("--lab", help=argparse.SUPPRESS)
@@ -81,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--force", action="store_true", help="write tables of the valid datasets even when errors were found")
     index.add_argument("--lab", metavar="NAME", help="lab of sessions without a lab folder")
     index.add_argument("--update", action="store_true", help="re-check only files whose size or mtime changed since the previous tables")
+    index.add_argument("--no-cache", dest="cache", action="store_false", help="with --update: compare files with the previous tables only, not with cached results")
+    index.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")
     _add_selection(index)
     index.add_argument("--format", default="text", help="report format when errors are found")
     index.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -267,7 +270,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
             sys.stderr.write(f"alflint: error: cannot load report {args.load}: {exc}\n")
             return EXIT_USAGE
     else:
-        report = engine.check(paths, jobs=_jobs(args.jobs), progress=not args.quiet)
+        report = engine.check(paths, jobs=_jobs(args.jobs), progress=not args.quiet, cache=args.cache)
     if args.quiet and args.format == "text":
         args.format = "concise"  # --quiet: the issues only, one per line, no summary
     text = _render(report, args, engine)
@@ -285,9 +288,10 @@ def _cmd_index(args: argparse.Namespace) -> int:
 def _index(root: str, args: argparse.Namespace) -> int:
     try:
         from .indexer import index_command
-    except ImportError:  # pragma: no cover - arrives with the cache-table issue
+    except ImportError:  # pragma: no cover - a build without pyarrow
         sys.stderr.write("alflint: error: indexing is not available in this build\n")
         return EXIT_USAGE
+    args.jobs = _jobs(getattr(args, "jobs", None))
     return index_command(root, args)
 
 

@@ -143,9 +143,19 @@ class Engine:
 
     # -- running ------------------------------------------------------------------------------
 
-    def check(self, paths: str | os.PathLike | Sequence[str | os.PathLike] = ".", *, jobs: int = 1, progress: bool = False) -> Report:
-        """Check files or folders with this engine (see :func:`check`)."""
-        return _check(self, paths, jobs=jobs, progress=progress)
+    def check(self, paths: str | os.PathLike | Sequence[str | os.PathLike] = ".", *, jobs: int = 1, progress: bool = False, cache: bool = False) -> Report:
+        """Check files or folders with this engine (see :func:`check`).
+
+        With ``cache``, session folders unchanged since the previous cached run of the same
+        folder and configuration are not checked again (see :mod:`alflint.cache`)."""
+        return _check(self, paths, jobs=jobs, progress=progress, cache=cache)
+
+    def check_records(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False, cache: bool = False) -> tuple[Report, list[tuple]]:
+        """Check a whole folder and also return compact session records for table rows
+        (see :func:`alflint.partition.records_of`); large trees are split over ``jobs``."""
+        records: list[tuple] = []
+        report = _check(self, [root], jobs=jobs, progress=progress, records=records, cache=cache)
+        return report, records
 
     def check_tree(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False) -> tuple[Report, Collection]:
         """Check a whole folder and also return what was collected (for indexing)."""
@@ -418,6 +428,7 @@ def check(
     severity: dict[str, str] | None = None,
     content: bool | None = None,
     jobs: int = 1,
+    cache: bool = False,
 ) -> Report:
     """Check files or folders and return a :class:`Report`.
 
@@ -427,7 +438,7 @@ def check(
     """
     abs_paths = _absolute(paths)
     engine = Engine.create(abs_paths[0], config=config, select=select, extend_select=extend_select, ignore=ignore, severity=severity, content=content)
-    return engine.check(abs_paths, jobs=jobs)
+    return engine.check(abs_paths, jobs=jobs, cache=cache)
 
 
 def check_files(root: str | os.PathLike, files: Sequence[str], *, config: str | os.PathLike | None = None) -> Report:
@@ -471,7 +482,7 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
     return abs_paths
 
 
-def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False) -> Report:
+def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False, records: list | None = None, cache: bool = False) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
     report = Report(root=_report_root(abs_paths))
@@ -482,9 +493,34 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
         exclude = _exclusion(folder, engine.config)
         if only is not None and _session_folder(os.path.join(folder, "_")) != folder:
             exclude = _this_folder_only(exclude)
-        collection = collect(walk(folder, exclude))
+        prefix = os.path.relpath(folder, report.root).replace(os.sep, "/")
+        prefix = "" if prefix == "." else prefix + "/"
+        if only is None and collections is None:
+            from .partition import split_run
+            from .progress import progress_bar
+
+            found = split_run(engine, folder, exclude, jobs=jobs, progress=progress_bar if progress else None, records=records is not None, cache=cache)
+            if not isinstance(found, Collection):
+                report.internal_errors += found.crashes
+                for issue in found.issues:
+                    if prefix and issue.path != ".":
+                        issue = _rebase(issue, prefix)
+                    if keep_path is None or keep_path(issue):
+                        report.issues.append(issue)
+                report.files_checked += found.files
+                report.sessions.extend(prefix + k for k in found.sessions)
+                if records is not None:
+                    records.extend(found.records)
+                continue
+            collection = found
+        else:
+            collection = collect(walk(folder, exclude))
         if collections is not None:
             collections.append(collection)
+        if records is not None:
+            from .partition import records_of
+
+            records.extend(records_of(collection))
         bar = None
         if progress:
             from .progress import progress_bar
@@ -497,8 +533,6 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
             if bar is not None:
                 bar.close()
         report.internal_errors += engine.crashes
-        prefix = os.path.relpath(folder, report.root).replace(os.sep, "/")
-        prefix = "" if prefix == "." else prefix + "/"
         if touched is not None:
             issues = [i for i in issues if i.path in touched]
         places = _enclosing_sessions(collection, report.root)

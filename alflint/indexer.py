@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .collect import Collection, Dataset
+from .collect import Collection
 from .exceptions import ALFInvalid
 from .model import Report
 
-__all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "index_command"]
+__all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "rows_from_records", "index_command"]
 
 
 class IndexRefused(ALFInvalid):
@@ -36,7 +36,15 @@ class IndexResult:
 
 
 def build_rows(collection: Collection, report: Report) -> tuple[list, list, list[str]]:
-    """Session and dataset rows of the valid part of ``collection``, and what was left out.
+    """Session and dataset rows of the valid part of ``collection``, and what was left out
+    (see :func:`rows_from_records`)."""
+    from .partition import records_of
+
+    return rows_from_records(records_of(collection), report)
+
+
+def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list, list[str]]:
+    """Session and dataset rows from compact session records, and what was left out.
 
     A dataset is left out when it is not valid ALF or an error was reported about it (or
     about its object or session); a session with a session-level error is left out whole.
@@ -46,24 +54,17 @@ def build_rows(collection: Collection, report: Report) -> tuple[list, list, list
     bad_paths = {i.path for i in report.errors}
     bad_sessions = {i.session for i in report.errors if i.session is not None and i.path == i.session}
     sessions, datasets, left_out = [], [], []
-    for session in collection.sessions:
-        if session.nested_in is not None or session.reasons or session.key in bad_sessions or os.path.isabs(session.key):
-            left_out.append(session.key + "/")
+    for key, lab, subject, date, number, indexable, rows in sorted(records, key=lambda r: r[0]):
+        if not indexable or key in bad_sessions:
+            left_out.append(key + "/")
             continue
-        sessions.append(SessionRow(session.key, session.lab, session.subject, session.date, session.number))
-        for d in session.datasets:
-            if not d.is_alf or d.rel in bad_paths or _object_path(d) in bad_paths:
-                left_out.append(d.rel)
+        sessions.append(SessionRow(key, lab, subject, date, number))
+        for rel, rel_path, size, mtime_ns, is_alf, object_path in rows:
+            if not is_alf or rel in bad_paths or object_path in bad_paths:
+                left_out.append(rel)
                 continue
-            datasets.append(DatasetRow(session.key, d.rel_path, d.size, None, d.mtime_ns))
+            datasets.append(DatasetRow(key, rel_path, size, None, mtime_ns))
     return sessions, datasets, left_out
-
-
-def _object_path(d: Dataset) -> str:
-    folder = d.rel.rpartition("/")[0]
-    p = d.parts
-    ns = f"_{p.namespace}_" if p and p.namespace else ""
-    return f"{folder}/{ns}{p.object}.*" if p else ""
 
 
 def index(
@@ -78,18 +79,26 @@ def index(
     select: Sequence[str] | None = None,
     ignore: Sequence[str] | None = None,
     extend_select: Sequence[str] | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
 ) -> tuple[Path, Path]:
     """Check ``root`` and write ``sessions.pqt`` and ``datasets.pqt`` (into ``out_dir`` or root).
 
     Returns the two paths. Raises :class:`IndexRefused` (an ``ALFInvalid`` with ``.report``)
-    when errors were found and ``force`` is false; nothing is written then.
+    when errors were found and ``force`` is false; nothing is written then. ``jobs``
+    worker processes check a large tree (default: all cores). ``update`` re-checks only what
+    changed since the previous tables (with ``cache``, by session folder through the result
+    cache of :mod:`alflint.cache`).
     """
-    result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select)
+    result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs, cache=cache)
     return result.sessions_path, result.datasets_path
 
 
-def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None) -> IndexResult:
+def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None, jobs=None, cache=True) -> IndexResult:
     from .engine import Engine
+    from .partition import records_of
+
+    jobs = jobs if jobs is not None else (os.cpu_count() or 1)
 
     root = os.path.abspath(os.fspath(root))
     if not os.path.isdir(root):
@@ -99,15 +108,23 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         raise FileNotFoundError(f"output folder does not exist: {out}")
     engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select)
     previous = _previous_rows(out) if update else {}
-    if previous:
+    # --update trusts unchanged files: from the result cache when an earlier run filled it
+    # (one walk, session folders compared by fingerprint), else file by file from the
+    # previous tables. A first --update checks everything and fills the cache.
+    from .cache import is_warm
+
+    if update and cache and is_warm(root):
+        report, records = engine.check_records(root, jobs=jobs, cache=True)
+    elif previous:
         report, collection = _check_changed(engine, root, previous)
+        records = records_of(collection)
     else:
-        report, collection = engine.check_tree(root)
+        report, records = engine.check_records(root, jobs=jobs, cache=update and cache)
     if (report.errors or report.internal_errors) and not force:
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
     from . import tables
 
-    sessions, datasets, left_out = build_rows(collection, report)
+    sessions, datasets, left_out = rows_from_records(records, report)
     if hash_files:
         eids = {s.path: tables.session_eid(s) for s in sessions}
         known = {}
@@ -200,6 +217,8 @@ def index_command(root: str, args: argparse.Namespace) -> int:
             select=getattr(args, "select", None),
             ignore=getattr(args, "ignore", None),
             extend_select=getattr(args, "extend_select", None),
+            jobs=getattr(args, "jobs", None),
+            cache=getattr(args, "cache", True),
         )
     except IndexRefused as exc:
         fmt = getattr(args, "format", "text")

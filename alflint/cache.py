@@ -1,0 +1,157 @@
+"""Remember each session folder's check results between runs, as ruff and mypy do.
+
+A session folder's results depend only on its files and on the rules that ran. So each is
+stored under a fingerprint of its walk (every file's path, size and modification time, its
+folders and walk problems) and the next run re-checks only session folders whose
+fingerprint changed; an unchanged repository costs one walk. The whole cache is void when
+anything that decides results changes: alflint's version, the configuration, the selected
+rules and their options and severities, or the source of alflint or of any module defining
+a rule (so an edited rule pack is never answered from old results).
+
+Like git's index, a file modified within two seconds of the run cannot be proven unchanged
+by its modification time (a second write in the same clock tick keeps it): such session
+folders are never stored. The cache lives in the user's cache folder
+(``$XDG_CACHE_HOME/alflint/results``), never in the data repository; a damaged or foreign
+cache file is ignored and replaced. ``--no-cache`` turns it off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import pickle
+import sys
+import tempfile
+import time
+import zlib
+from typing import Any
+
+from .walk import Walk
+
+__all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", "shard_of", "SHARDS", "RACY_NS"]
+
+#: Files modified this recently are not trusted to be unchanged later (mtime granularity).
+RACY_NS = 2_000_000_000
+_FORMAT = 1
+
+
+def _base() -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "alflint", "results") if base else None
+
+
+def engine_key(engine: Any) -> str:
+    """A digest of everything besides the files that decides what a check reports."""
+    from . import __version__
+
+    parts: list[Any] = [_FORMAT, __version__, sys.version_info[:2], engine.content, repr(engine.config)]
+    sources = set()
+    for r in engine.active:
+        parts.append((r.code, r.name, r.scope, engine.decider.severity_of(r), sorted(engine.options_for(r).items(), key=lambda kv: kv[0])))
+        module = sys.modules.get(getattr(r.check, "__module__", ""), None)
+        sources.add(getattr(module, "__file__", None) or "")
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder, _, files in os.walk(here):  # alflint itself, whatever this process imported so far
+        sources.update(os.path.join(folder, f) for f in files if f.endswith(".py"))
+    for source in sorted(sources):
+        try:
+            st = os.stat(source)
+            parts.append((source, st.st_size, st.st_mtime_ns))
+        except OSError:
+            parts.append((source, None))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def fingerprint(part: Walk) -> tuple[bytes, int]:
+    """``(digest, newest mtime_ns)`` of one session folder's walk."""
+    newest = max((f.mtime_ns for f in part.files), default=0)
+    # marshal (a format fixed per Python version, which the engine key includes) is the
+    # fastest exact serialisation of plain tuples: a third of the cost of repr()
+    data = marshal.dumps((tuple(map(tuple, part.files)), tuple(part.dirs), tuple(map(tuple, part.problems))))
+    return hashlib.blake2b(data, digest_size=16).digest(), newest
+
+
+#: Session folders are spread over this many files, one per worker chunk, so that workers
+#: load and save their share of the cache in parallel and nobody reads all of it.
+SHARDS = 16
+
+
+def folder_for(root: str) -> str | None:
+    """Where the results of the session folders below ``root`` are kept."""
+    base = _base()
+    digest = hashlib.blake2b(root.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    return os.path.join(base, digest) if base else None
+
+
+def is_warm(root: str) -> bool:
+    """Whether an earlier cached run stored results for ``root``."""
+    folder = folder_for(root)
+    try:
+        return folder is not None and any(name.endswith(".pickle") for name in os.listdir(folder))
+    except OSError:
+        return False
+
+
+def shard_of(unit: str) -> int:
+    return zlib.crc32(unit.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+class ResultCache:
+    """Results of the session folders of one shard below one root, valid for one engine key."""
+
+    def __init__(self, root: str, key: str, shard: int, started_ns: int | None = None):
+        self.root, self.key = root, key
+        self.started_ns = started_ns if started_ns is not None else time.time_ns()
+        folder = folder_for(root)
+        self.path = os.path.join(folder, f"{shard:02d}.pickle") if folder else None
+        self.units: dict[str, tuple[bytes, Any]] = {}
+        self.fresh: dict[str, tuple[bytes, Any]] = {}
+        self._load()
+
+    def _load(self) -> None:
+        if self.path is None:
+            return
+        try:
+            with open(self.path, "rb") as fh:
+                stored = pickle.load(fh)
+        except FileNotFoundError:
+            return
+        except Exception:  # damaged, truncated or from another version: start again
+            return
+        if isinstance(stored, dict) and stored.get("key") == self.key and stored.get("root") == self.root:
+            self.units = stored.get("units", {})
+
+    def get(self, unit: str, digest: bytes) -> Any:
+        found = self.units.get(unit)
+        return found[1] if found is not None and found[0] == digest else None
+
+    def trusted(self, newest_mtime_ns: int) -> bool:
+        return newest_mtime_ns < self.started_ns - RACY_NS
+
+    def put(self, unit: str, digest: bytes, value: Any) -> None:
+        self.fresh[unit] = (digest, value)
+
+    def save(self, present: set[str]) -> None:
+        """Write the entries of the folders seen in this run (others are gone), atomically."""
+        if self.path is None:
+            return
+        units = {u: v for u, v in self.units.items() if u in present}
+        units.update(self.fresh)
+        if not self.fresh and len(units) == len(self.units):
+            return
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".shard-", dir=os.path.dirname(self.path))
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    pickle.dump({"key": self.key, "root": self.root, "units": units}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, self.path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass  # a read-only or full cache folder must not fail the check

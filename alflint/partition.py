@@ -1,0 +1,224 @@
+"""Check a large tree in worker processes, a share of its session folders each.
+
+A session folder is a unit of independence: its files, objects and session rules need
+nothing outside it. So the parent walks only the folders above the sessions (few) and the
+files outside them, and hands the session folders to forked workers. Each worker walks,
+collects and checks its share and sends back only what the report needs (issues, counts,
+session keys) and, when indexing, compact row records. Nothing big crosses a process
+boundary and no worker touches memory another built, so both cores do useful work from
+the first ``stat`` to the last rule.
+
+Repository rules run in every worker on its share and in the parent on the rest; the
+results are merged and duplicates (a finding that does not depend on the share) dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .collect import _DATE_SHAPE, _DIGITS, Collection, _find_session, collect
+from .model import Issue
+from .walk import Exclude, Walk, walk
+
+__all__ = ["Share", "is_session_folder", "split_run", "records_of", "MIN_UNITS"]
+
+#: Fewer session folders than this are checked in one process (forking costs more).
+MIN_UNITS = 48
+
+
+def is_session_folder(parent_name: str, name: str) -> bool:
+    """A ``number`` folder inside a ``date`` folder: where a session starts."""
+    return _DIGITS.match(name) is not None and _DATE_SHAPE.match(parent_name) is not None
+
+
+def records_of(collection: Collection) -> list[tuple]:
+    """Compact per-session records of ``collection`` for building table rows (plain tuples
+    pickle fast): ``(key, lab, subject, date, number, indexable, datasets)`` with datasets
+    ``(rel, rel_path, size, mtime_ns, is_alf, object_path)``."""
+    out = []
+    for s in collection.sessions:
+        indexable = s.nested_in is None and not s.reasons and not os.path.isabs(s.key)
+        rows = [(d.rel, d.rel_path, d.size, d.mtime_ns, d.is_alf, _object_path(d)) for d in s.datasets] if indexable else []
+        out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, rows))
+    return out
+
+
+def _object_path(d: Any) -> str:
+    p = d.parts
+    if p is None:
+        return ""
+    folder = d.rel.rpartition("/")[0]
+    ns = f"_{p.namespace}_" if p.namespace else ""
+    return f"{folder}/{ns}{p.object}.*" if folder else f"{ns}{p.object}.*"
+
+
+@dataclass
+class Share:
+    """What one process found: the merged result of a split run."""
+
+    issues: list[Issue] = field(default_factory=list)
+    crashes: int = 0
+    files: int = 0
+    sessions: list[str] = field(default_factory=list)
+    records: list[tuple] = field(default_factory=list)
+
+    def add(self, other: "Share") -> None:
+        self.issues += other.issues
+        self.crashes += other.crashes
+        self.files += other.files
+        self.sessions += other.sessions
+        self.records += other.records
+
+
+_FORKED: Any = None
+
+
+def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, progress: Callable[[int], Any] | None = None, records: bool = False, cache: bool = False) -> Share | Collection:
+    """Check ``root`` split by session folders, over ``jobs`` forked workers when ``jobs > 1``.
+
+    Returns a :class:`Share`, or, when the tree is too small to split (or the root lies
+    inside a session), the whole tree's :class:`Collection` for an ordinary run: the walk
+    done to find the sessions is never repeated. With ``cache``, session folders whose
+    files did not change since the last run are not checked again (see :mod:`alflint.cache`).
+    """
+    root = os.path.abspath(root)
+    inside_session = _find_session(root.rstrip("/").split("/"), 1) is not None
+    top = walk(root, exclude, split=None if inside_session else is_session_folder)
+    if len(top.units) < MIN_UNITS:
+        for unit in top.units:
+            _merge(top, walk(root, exclude, start=unit, visited=top.visited))
+        top.units = []
+        return collect(top)
+    key = None
+    if cache:
+        from .cache import SHARDS, engine_key, shard_of
+
+        key = (engine_key(engine), time.time_ns())
+        chunks: list[list[str]] = [[] for _ in range(SHARDS)]
+        for unit in top.units:
+            chunks[shard_of(unit)].append(unit)
+        work = [(i, c) for i, c in enumerate(chunks) if c]
+    else:
+        n = min(max(jobs, 1) * 8, len(top.units))
+        work = [(i, top.units[i::n]) for i in range(n)]
+    bar = progress(len(top.units)) if progress is not None else None
+    total = Share()
+    global _FORKED
+    _FORKED = (engine, root, exclude, work, records, key, top.visited)
+    try:
+        if jobs < 2 or not _can_fork():
+            total.add(_check_walk(engine, top, records))
+            for i in range(len(work)):
+                total.add(_run_chunk(i))
+                if bar is not None:
+                    bar(len(work[i][1]))
+        else:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+                futures = [pool.submit(_run_chunk, i) for i in range(len(work))]
+                total.add(_check_walk(engine, top, records))  # the parent checks the rest meanwhile
+                for future, (_, chunk) in zip(futures, work):
+                    total.add(future.result())
+                    if bar is not None:
+                        bar(len(chunk))
+    finally:
+        _FORKED = None
+        if bar is not None:
+            bar.close()
+    seen: set[Issue] = set()
+    total.issues = [i for i in total.issues if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
+    return total
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _merge(into: Walk, part: Walk) -> None:
+    into.files += part.files
+    into.dirs += part.dirs
+    into.problems += part.problems
+
+
+def _run_chunk(index: int) -> Share:
+    """One chunk of session folders (in a worker, state inherited by fork), with its cache shard."""
+    engine, root, exclude, work, records, key, visited = _FORKED
+    shard, units = work[index]
+    results = None
+    if key is not None:
+        from .cache import ResultCache
+
+        results = ResultCache(root, key[0], shard, started_ns=key[1])
+    share, fresh = _check_units(engine, root, exclude, units, records, results, visited)
+    if results is not None:
+        results.fresh.update(fresh)
+        results.save(set(units))
+    return share
+
+
+def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[str], records: bool, results: Any, visited: set) -> tuple[Share, dict]:
+    """Walk session folders, take unchanged ones from the cache, collect and check the rest."""
+    share, todo, stored, sizes = Share(), Walk(root=root), [], {}
+    for unit in units:
+        part = walk(root, exclude, start=unit, visited=visited)
+        sizes[unit] = len(part.files)
+        if results is not None:
+            from .cache import fingerprint
+
+            digest, newest = fingerprint(part)
+            hit = results.get(unit, digest)
+            if hit is not None:
+                share.add(hit if records else Share(hit.issues, 0, hit.files, hit.sessions))
+                continue
+            if results.trusted(newest):
+                stored.append((unit, digest))
+        _merge(todo, part)
+    if not todo.dirs:
+        return share, {}
+    checked = _check_walk(engine, todo, records or results is not None)
+    share.add(checked if records else Share(checked.issues, checked.crashes, checked.files, checked.sessions))
+    fresh = {}
+    if stored and not checked.crashes:  # a crashed rule's silence must not be remembered
+        by_unit = _by_unit(checked, [u for u, _ in stored])
+        for u, digest in stored:
+            by_unit[u].files = sizes[u]
+            fresh[u] = (digest, by_unit[u])
+    return share, fresh
+
+
+def _by_unit(share: Share, units: list[str]) -> dict[str, Share]:
+    """Split a share by session folder (paths outside every folder go to the first)."""
+    parts = {u: Share() for u in units}
+    first = units[0]
+
+    def owner(path: str) -> str:
+        at = path.find("/")
+        while at != -1:
+            if path[:at] in parts:
+                return path[:at]
+            at = path.find("/", at + 1)
+        return path if path in parts else first
+
+    for issue in share.issues:
+        parts[owner(issue.path)].issues.append(issue)
+    for record in share.records:
+        parts[owner(record[0])].records.append(record)
+    for key in share.sessions:
+        parts[owner(key)].sessions.append(key)
+    return parts
+
+
+def _check_walk(engine: Any, tree: Walk, records: bool) -> Share:
+    collection = collect(tree)
+    share = Share(issues=engine.run(collection), crashes=engine.crashes, files=len(collection.datasets))
+    share.sessions = [s.key for s in collection.sessions]
+    if records:
+        share.records = records_of(collection)
+    return share

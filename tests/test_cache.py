@@ -1,0 +1,231 @@
+"""The result cache and the session-split run: a re-check of an unchanged repository answers
+from the cache, anything that changes results invalidates it, and a damaged cache is ignored.
+
+Every tree here has more session folders than ``partition.MIN_UNITS``, so the split path
+(and with it the cache) really runs; files are dated an hour back so the cache trusts them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import alflint
+from alflint.cli import main
+from alflint.indexer import IndexRefused
+from alflint.partition import MIN_UNITS
+
+HOUR_AGO = time.time() - 3600
+
+
+def _npy(n: int) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, np.arange(n, dtype="<f8"))
+    return buf.getvalue()
+
+
+def make_repo(root: Path, sessions: int = MIN_UNITS + 4) -> Path:
+    for s in range(sessions):
+        folder = root / "lab" / "Subjects" / f"SW{s % 5:03d}" / f"2021-01-{1 + s // 5:02d}" / f"{s % 3 + 1:03d}" / "alf"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "trials.intervals.npy").write_bytes(_npy_2col(10))
+        (folder / "trials.goCue_times.npy").write_bytes(_npy(10))
+        (folder / "wheel.position.npy").write_bytes(_npy(20))
+        (folder / "wheel.timestamps.npy").write_bytes(_npy(20))
+    (root / "lab" / "Subjects" / "SW000" / "2021-01-01" / "001" / "alf" / "Bad-name.times.npy").write_bytes(_npy(3))
+    age(root)
+    return root
+
+
+def _npy_2col(n: int) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, np.stack([np.arange(n, dtype="<f8"), np.arange(n, dtype="<f8") + 0.5], axis=1))
+    return buf.getvalue()
+
+
+def age(root: Path, when: float = HOUR_AGO) -> None:
+    for folder, _, files in os.walk(root):
+        for f in files:
+            os.utime(os.path.join(folder, f), (when, when))
+
+
+def whole(root: Path):
+    """The reference: one walk, one collection, no split and no cache."""
+    from alflint.engine import Engine
+
+    return Engine.create(root).check_tree(root)[0]
+
+
+def codes(report) -> list[tuple[str, str]]:
+    return sorted((i.code, i.path) for i in report.issues)
+
+
+def first_session(root: Path) -> Path:
+    return root / "lab" / "Subjects" / "SW000" / "2021-01-01" / "001" / "alf"
+
+
+def test_cached_recheck_equals_a_full_check(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    full = whole(root)
+    first = alflint.check(root, jobs=2, cache=True)
+    again = alflint.check(root, jobs=2, cache=True)
+    serial_again = alflint.check(root, jobs=1, cache=True)
+    assert full.issues, "the tree has a defect to report"
+    assert first.issues == again.issues == serial_again.issues == full.issues
+    assert first.files_checked == again.files_checked == full.files_checked
+    assert again.sessions == full.sessions
+
+
+def test_unchanged_folders_are_answered_from_the_cache(tmp_path):
+    """Proof that the cache is used: bytes changed behind the back of size and mtime stay
+    unseen with the cache, and are found with --no-cache."""
+    root = make_repo(tmp_path / "repo")
+    target = first_session(root) / "wheel.timestamps.npy"
+    assert alflint.check(root, cache=True, jobs=2).errors == whole(root).errors
+    before = os.stat(target)
+    data = bytearray(target.read_bytes())
+    data[:6] = b"NOTNPY"  # same size, broken header
+    target.write_bytes(bytes(data))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert not any(i.path.endswith("wheel.timestamps.npy") for i in alflint.check(root, cache=True, jobs=2).issues)
+    fresh = alflint.check(root, jobs=2)
+    assert any(i.code == "ALF501" and i.path.endswith("wheel.timestamps.npy") for i in fresh.issues)
+
+
+def test_a_changed_file_is_checked_again(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    alflint.check(root, cache=True, jobs=2)
+    target = first_session(root) / "wheel.timestamps.npy"
+    target.write_bytes(_npy(7))  # now 7 rows against 20: a length mismatch
+    age(root, HOUR_AGO + 60)
+    report = alflint.check(root, cache=True, jobs=2)
+    assert any(i.code == "ALF302" for i in report.issues)
+    assert codes(report) == codes(whole(root))
+
+
+def test_added_and_removed_sessions_are_seen(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    alflint.check(root, cache=True)
+    extra = root / "lab" / "Subjects" / "SW000" / "2022-02-02" / "001" / "alf"
+    extra.mkdir(parents=True)
+    (extra / "Wrong-Name.npy").write_bytes(_npy(2))
+    age(root)
+    report = alflint.check(root, cache=True, jobs=2)
+    assert "lab/Subjects/SW000/2022-02-02/001" in report.sessions
+    assert any("Wrong-Name" in i.path for i in report.issues)
+    import shutil
+
+    shutil.rmtree(extra.parent)
+    report = alflint.check(root, cache=True, jobs=2)
+    assert "lab/Subjects/SW000/2022-02-02/001" not in report.sessions
+    assert not any("Wrong-Name" in i.path for i in report.issues)
+
+
+def test_recently_modified_files_are_never_trusted(tmp_path):
+    """A file written within two seconds may change again within the same mtime tick."""
+    root = make_repo(tmp_path / "repo")
+    target = first_session(root) / "wheel.timestamps.npy"
+    now = time.time()
+    os.utime(target, (now, now))
+    alflint.check(root, cache=True, jobs=2)
+    st = os.stat(target)
+    data = bytearray(target.read_bytes())
+    data[:6] = b"NOTNPY"
+    target.write_bytes(bytes(data))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    report = alflint.check(root, cache=True, jobs=2)
+    assert any(i.code == "ALF501" and i.path.endswith("wheel.timestamps.npy") for i in report.issues)
+
+
+def test_configuration_change_invalidates_the_cache(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    assert alflint.check(root, cache=True).errors
+    ignored = alflint.check(root, cache=True, ignore=["ALF101"])
+    assert not any(i.code == "ALF101" for i in ignored.issues)
+    (tmp_path / "repo" / "alflint.toml").write_text('ignore = ["ALF1"]\n')
+    report = alflint.check(root, cache=True)
+    assert not any(i.code.startswith("ALF1") for i in report.issues)
+    (tmp_path / "repo" / "alflint.toml").unlink()
+    assert any(i.code == "ALF101" for i in alflint.check(root, cache=True).issues)
+
+
+def test_a_damaged_cache_is_ignored_and_replaced(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    expected = codes(whole(root))
+    alflint.check(root, cache=True)
+    shards = list(Path(os.environ["XDG_CACHE_HOME"], "alflint", "results").rglob("*.pickle"))
+    assert shards, "the cache was written to the user's cache folder"
+    for shard in shards:
+        shard.write_bytes(b"\x80\x05garbage")
+    assert codes(alflint.check(root, cache=True)) == expected
+    assert codes(alflint.check(root, cache=True)) == expected
+
+
+def test_an_unwritable_cache_folder_does_not_fail_the_check(tmp_path, monkeypatch):
+    root = make_repo(tmp_path / "repo")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    assert codes(alflint.check(root, cache=True)) == codes(whole(root))
+
+
+def test_the_cache_writes_nothing_into_the_repository(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    before = sorted(p for p in root.rglob("*"))
+    alflint.check(root, cache=True)
+    alflint.check(root, cache=True)
+    assert sorted(p for p in root.rglob("*")) == before
+
+
+def test_cli_uses_the_cache_and_no_cache_turns_it_off(tmp_path, capsys):
+    root = make_repo(tmp_path / "repo")
+    target = first_session(root) / "trials.goCue_times.npy"
+    assert main(["check", str(root), "-q"]) == 1
+    capsys.readouterr()
+    st = os.stat(target)
+    target.write_bytes(b"X" * st.st_size)
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    main(["check", str(root), "-q", "--format", "concise"])
+    assert "goCue_times" not in capsys.readouterr().out
+    main(["check", str(root), "-q", "--no-cache", "--format", "concise"])
+    assert "goCue_times" in capsys.readouterr().out
+
+
+def test_index_update_answers_from_the_cache_and_writes_the_same_tables(tmp_path):
+    pd = pytest.importorskip("pandas")
+    root = make_repo(tmp_path / "repo")
+    (first_session(root) / "Bad-name.times.npy").unlink()
+    out1, out2 = tmp_path / "a", tmp_path / "b"
+    out1.mkdir()
+    out2.mkdir()
+    alflint.index(root, out1, update=True, jobs=2)  # first --update: full check, fills the cache
+    target = first_session(root) / "wheel.timestamps.npy"
+    st = os.stat(target)
+    target.write_bytes(b"X" * st.st_size)  # same size and mtime: --update trusts it
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    alflint.index(root, out2, update=True, jobs=2)
+    for name in ("sessions.pqt", "datasets.pqt"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out1 / name), pd.read_parquet(out2 / name))
+    assert len(pd.read_parquet(out1 / "datasets.pqt")) == 4 * (MIN_UNITS + 4)
+    with pytest.raises(IndexRefused):  # without --update everything is checked again
+        alflint.index(root, out2, jobs=2)
+
+
+def test_split_run_keeps_walk_problems_and_nested_sessions(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    inner = first_session(root) / "sub" / "2021-05-05" / "001"
+    inner.mkdir(parents=True)
+    (inner / "spikes.times.npy").write_bytes(_npy(3))
+    os.symlink(tmp_path / "nowhere.npy", first_session(root) / "gone.times.npy")
+    serial = whole(root)
+    split = alflint.check(root, jobs=2, cache=True)
+    assert {"ALF407", "ALF111"} <= {i.code for i in serial.issues}
+    assert codes(split) == codes(serial)
