@@ -257,3 +257,34 @@ def test_fast_json_facts_leave_malformed_documents_to_the_content_reader(tmp_pat
     path = tmp_path / "a.b.json"
     path.write_bytes(data)
     assert fast_json_facts(str(path), path.stat().st_size) is None
+
+
+@pytest.mark.parametrize("data", [
+    b'{"a": 1}\n{"b": [1, 2]}\n', b"1\n2\n3", b'  "x" \t\n[1]\n', b"NaN\n",
+    b"", b"1\n\n2\n", b"1\n2\n\n", b"1, 2\n", b"[1\n2]\n", b"[[1\n2]]\n3],[4\n", b"1\r\n2\r\n",
+    b"\xef\xbb\xbf1\n", b"\xff\n", b"{\n", b"1 2\n", b"   \n", b'"a\\u00e9"\n', b"[" * 5000 + b"]" * 5000 + b"\n",
+])
+def test_fast_jsonable_facts_agree_with_the_content_reader(tmp_path, data):
+    """The fast path either returns exactly the reader's facts or steps aside; it never
+    accepts a file the reader rejects (lines that only parse when joined, blank lines...)."""
+    from alflint.content import ContentError, read_facts
+    from alflint.facts import fast_jsonable_facts
+
+    path = tmp_path / "a.b.jsonable"
+    path.write_bytes(data)
+    fast = fast_jsonable_facts(str(path), len(data))
+    try:
+        expected = read_facts(path, "jsonable")
+    except ContentError:
+        assert fast is None
+    else:
+        assert fast is None or fast == expected
+
+
+def test_fast_jsonable_facts_take_the_common_case(tmp_path):
+    from alflint.facts import fast_jsonable_facts
+
+    path = tmp_path / "a.b.jsonable"
+    path.write_bytes(b'{"trial": 0, "x": [1.5, null]}\n' * 40)
+    facts = fast_jsonable_facts(str(path), path.stat().st_size)
+    assert facts is not None and facts.rows == 40 and facts.format == "jsonable"
