@@ -625,11 +625,14 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
         sec = step.seconds
         walk = step.name in WALK_STEPS
         status = step.status if step.status != "issues" else f"exit {step.exit} (issues)"
+        note = step.note
+        if len(step.runs) > 1 and max(step.runs) > 1.5 * min(step.runs):  # noisy machine, or a cache that misses
+            note = f"{note}; runs vary: {' '.join(f'{t:.2f}' for t in step.runs)} s".lstrip("; ")
         rows.append([
             step.name, fmt(sec, ".3f"), fmt(n_files / sec if walk and sec else None, ",.0f"),
             fmt(sec / find_s if walk and sec and find_s else None, ".2f"),
             fmt(mpdb_s / sec if step.name.startswith("index") and sec and mpdb_s else None, ".1f"),
-            fmt(step.peak_mib, ".0f"), status, step.note,
+            fmt(step.peak_mib, ".0f"), status, note,
         ])
     meta = results["meta"]
     print(f"\n{'### ' if md else ''}alflint benchmarks: {n_files:,} files, {meta.get('sessions')} sessions; median of {args.repeat} "
