@@ -81,6 +81,7 @@ def index(
     extend_select: Sequence[str] | None = None,
     jobs: int | None = None,
     cache: bool = True,
+    content: bool | None = None,
 ) -> tuple[Path, Path]:
     """Check ``root`` and write ``sessions.pqt`` and ``datasets.pqt`` (into ``out_dir`` or root).
 
@@ -88,13 +89,14 @@ def index(
     when errors were found and ``force`` is false; nothing is written then. ``jobs``
     worker processes check a large tree (default: all cores). ``update`` re-checks only what
     changed since the previous tables (with ``cache``, by session folder through the result
-    cache of :mod:`alflint.cache`).
+    cache of :mod:`alflint.cache`). ``content=False`` runs the path rules only (names,
+    folders, sessions), for a tree whose contents a CI check already vouched for.
     """
-    result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs, cache=cache)
+    result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs, cache=cache, content=content)
     return result.sessions_path, result.datasets_path
 
 
-def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None, jobs=None, cache=True) -> IndexResult:
+def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None, jobs=None, cache=True, content=None) -> IndexResult:
     from .engine import Engine
     from .partition import records_of
 
@@ -106,7 +108,7 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     out = os.path.abspath(os.fspath(out_dir)) if out_dir is not None else root
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
-    engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select)
+    engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
     previous = _previous_rows(out) if update else {}
     # --update trusts unchanged files: from the result cache when an earlier run filled it
     # (one walk, session folders compared by fingerprint), else file by file from the
@@ -219,6 +221,7 @@ def index_command(root: str, args: argparse.Namespace) -> int:
             extend_select=getattr(args, "extend_select", None),
             jobs=getattr(args, "jobs", None),
             cache=getattr(args, "cache", True),
+            content=False if getattr(args, "no_content", False) else None,
         )
     except IndexRefused as exc:
         fmt = getattr(args, "format", "text")

@@ -160,3 +160,16 @@ def test_update_rechecks_only_files_whose_size_or_mtime_changed(tmp_path):
     changed = run("index", str(root), "--update")
     assert changed.returncode == 1
     assert "ALF302" in changed.stdout
+
+
+def test_no_content_indexes_after_path_rules_only(tmp_path):
+    root = make_repo(tmp_path / "repo")
+    (root / "subj" / "2021-06-01" / "001" / "alf" / "spikes.amps.npy").write_bytes(b"not an array")
+    refused = run("index", str(root))
+    assert refused.returncode == 1 and "ALF501" in refused.stdout
+    assert not (root / "datasets.pqt").exists()
+    result = run("index", str(root), "--no-content")
+    assert result.returncode == 0, result.stdout + result.stderr
+    pd = pytest.importorskip("pandas")
+    rel_paths = set(pd.read_parquet(root / "datasets.pqt")["rel_path"])
+    assert "alf/spikes.amps.npy" in rel_paths and len(rel_paths) == 4
