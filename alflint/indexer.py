@@ -52,6 +52,7 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
     from .tables import DatasetRow, SessionRow
 
     bad_paths = {i.path for i in report.errors}
+    bad_folders = {p.rpartition("/")[0] for p in bad_paths}
     bad_sessions = {i.session for i in report.errors if i.session is not None and i.path == i.session}
     sessions, datasets, left_out = [], [], []
     for key, lab, subject, date, number, indexable, rows in sorted(records, key=lambda r: r[0]):
@@ -59,12 +60,29 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
             left_out.append(key + "/")
             continue
         sessions.append(SessionRow(key, lab, subject, date, number))
-        for rel, rel_path, size, mtime_ns, is_alf, object_path in rows:
-            if not is_alf or rel in bad_paths or object_path in bad_paths:
-                left_out.append(rel)
+        for rel_path, size, mtime_ns, is_alf in rows:
+            if not is_alf:
+                left_out.append(f"{key}/{rel_path}")
                 continue
+            if bad_folders:  # only files in a folder with errors can be named by one
+                rel = f"{key}/{rel_path}"
+                if rel.rpartition("/")[0] in bad_folders and (rel in bad_paths or _object_path(rel) in bad_paths):
+                    left_out.append(rel)
+                    continue
             datasets.append(DatasetRow(key, rel_path, size, None, mtime_ns))
     return sessions, datasets, left_out
+
+
+def _object_path(rel: str) -> str:
+    """The report path of the object a dataset belongs to (``folder/_ns_object.*``)."""
+    from .spec import try_parse_filename
+
+    folder, _, name = rel.rpartition("/")
+    p = try_parse_filename(name)
+    if p is None:
+        return ""
+    ns = f"_{p.namespace}_" if p.namespace else ""
+    return f"{folder}/{ns}{p.object}.*" if folder else f"{ns}{p.object}.*"
 
 
 def index(
@@ -127,6 +145,7 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     from . import tables
 
     sessions, datasets, left_out = rows_from_records(records, report)
+    del records  # a million-file index must not hold records, rows and tables at once
     if hash_files:
         eids = {s.path: tables.session_eid(s) for s in sessions}
         known = {}

@@ -36,23 +36,16 @@ def is_session_folder(parent_name: str, name: str) -> bool:
 
 def records_of(collection: Collection) -> list[tuple]:
     """Compact per-session records of ``collection`` for building table rows (plain tuples
-    pickle fast): ``(key, lab, subject, date, number, indexable, datasets)`` with datasets
-    ``(rel, rel_path, size, mtime_ns, is_alf, object_path)``."""
+    pickle fast and a million of them must fit in memory):
+    ``(key, lab, subject, date, number, indexable, datasets)`` with datasets
+    ``(rel_path, size, mtime_ns, is_alf)``; a dataset's path below the root is
+    ``key/rel_path``."""
     out = []
     for s in collection.sessions:
         indexable = s.nested_in is None and not s.reasons and not os.path.isabs(s.key)
-        rows = [(d.rel, d.rel_path, d.size, d.mtime_ns, d.is_alf, _object_path(d)) for d in s.datasets] if indexable else []
+        rows = [(d.rel_path, d.size, d.mtime_ns, d.is_alf) for d in s.datasets] if indexable else []
         out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, rows))
     return out
-
-
-def _object_path(d: Any) -> str:
-    p = d.parts
-    if p is None:
-        return ""
-    folder = d.rel.rpartition("/")[0]
-    ns = f"_{p.namespace}_" if p.namespace else ""
-    return f"{folder}/{ns}{p.object}.*" if folder else f"{ns}{p.object}.*"
 
 
 @dataclass
