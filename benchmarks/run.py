@@ -386,8 +386,9 @@ def profile(name: str, cmd_exe: list[str], cmd_py: list[str], env: dict, out_dir
             print("  top by own time:")
             for f, n in sorted(own.items(), key=lambda kv: -kv[1])[:20]:
                 print(f"  {100 * n / total:5.1f}%  {f}")
-            print("  top by inclusive time:")
-            for f, n in sorted(incl.items(), key=lambda kv: -kv[1])[:20]:
+            print("  top by inclusive time (process-pool plumbing left out):")
+            plumbing = re.compile(r"\((multiprocessing|concurrent)/|\((threading|selectors)\.py\)|^<module> \(alflint\)$")
+            for f, n in [kv for kv in sorted(incl.items(), key=lambda kv: -kv[1]) if not plumbing.search(kv[0])][:20]:
                 print(f"  {100 * n / total:5.1f}%  {f}")
             return
         print(f"py-spy failed ({proc.stderr.strip()[-300:]}); falling back to cProfile")
