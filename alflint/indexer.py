@@ -12,7 +12,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .collect import Collection
 from .exceptions import ALFInvalid
@@ -48,6 +48,7 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
 
     A dataset is left out when it is not valid ALF or an error was reported about it (or
     about its object or session); a session with a session-level error is left out whole.
+    ``records`` is emptied on the way (a million of them must not outlive their rows).
     """
     from .tables import DatasetRow, SessionRow
 
@@ -55,7 +56,9 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
     bad_folders = {p.rpartition("/")[0] for p in bad_paths}
     bad_sessions = {i.session for i in report.errors if i.session is not None and i.path == i.session}
     sessions, datasets, left_out = [], [], []
-    for key, lab, subject, date, number, indexable, rows in sorted(records, key=lambda r: r[0]):
+    records.sort(key=lambda r: r[0], reverse=True)
+    while records:  # consumed from the end: each record is freed once its rows exist
+        key, lab, subject, date, number, indexable, rows = records.pop()
         if not indexable or key in bad_sessions:
             left_out.append(key + "/")
             continue
@@ -127,13 +130,15 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
     engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
-    previous = _previous_rows(out) if update else {}
     # --update trusts unchanged files: from the result cache when an earlier run filled it
     # (one walk, session folders compared by fingerprint), else file by file from the
-    # previous tables. A first --update checks everything and fills the cache.
+    # previous tables. A first --update checks everything and fills the cache. The previous
+    # tables are read only when they are needed (hashes to keep, or no warm cache).
     from .cache import is_warm
 
-    if update and cache and is_warm(root):
+    warm = update and cache and is_warm(root)
+    previous = _previous_rows(out) if update and (hash_files or not warm) else {}
+    if warm:
         report, records = engine.check_records(root, jobs=jobs, cache=True)
     elif previous:
         report, collection = _check_changed(engine, root, previous)
@@ -144,8 +149,9 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
     from . import tables
 
-    sessions, datasets, left_out = rows_from_records(records, report)
-    del records  # a million-file index must not hold records, rows and tables at once
+    sessions, datasets, left_out = rows_from_records(records, report)  # empties records
+    del records
+    count = len(datasets)
     if hash_files:
         eids = {s.path: tables.session_eid(s) for s in sessions}
         known = {}
@@ -156,9 +162,20 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         todo = [d for d in datasets if d not in known]
         known.update(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
         datasets = [d._replace(hash=known[d]) for d in datasets]
-    built = tables.build_tables(sessions, datasets, lab=lab, origin=root, store_mtime=hash_files or update)
+    # a million-file index must not hold records, rows and tables at once: rows are handed
+    # over one by one and dropped as the table records are built
+    built = tables.build_tables(sessions, _drain(datasets), lab=lab, origin=root, store_mtime=hash_files or update)
+    del datasets
     paths = tables.write_tables(out, *built)
-    return IndexResult(paths[0], paths[1], report, left_out, len(sessions), len(datasets))
+    return IndexResult(paths[0], paths[1], report, left_out, len(sessions), count)
+
+
+def _drain(items: list) -> Iterator:
+    """Yield the items of a list in order, removing each from the list."""
+    items.reverse()
+    pop = items.pop
+    while items:
+        yield pop()
 
 
 def _check_changed(engine, root: str, previous: dict) -> tuple[Report, Collection]:
