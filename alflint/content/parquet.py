@@ -1,6 +1,9 @@
 """``.pqt`` parquet tables: the footer (row count and schema), never the column data.
 
-pyarrow is imported inside the function. A file whose footer reads but whose data pages are
+The footer is first read in pure Python (:mod:`._parquet_footer`, standard library only), so
+the pre-commit hook never imports pyarrow; pyarrow is imported inside the function only when
+that reader is not certain (nested columns, decimals, malformed files: pyarrow words the
+error). Both paths give the same facts. A file whose footer reads but whose data pages are
 corrupt passes here: only loading it would tell.
 """
 
@@ -9,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 
+from ._parquet_footer import read_schema
 from ._types import ContentError, ContentFacts
 
 __all__ = ["parquet_facts", "arrow_kind"]
@@ -43,7 +47,11 @@ def arrow_kind(type_name: str) -> str | None:
 def _index_columns(schema) -> set[str]:
     """Names of the columns pandas stored its index in (they do not load as columns)."""
     meta = schema.metadata or {}
-    raw = meta.get(b"pandas")
+    return _index_columns_raw(meta.get(b"pandas"))
+
+
+def _index_columns_raw(raw: bytes | None) -> set[str]:
+    """:func:`_index_columns` from the raw ``pandas`` metadata JSON."""
     if not raw:
         return set()
     try:
@@ -51,6 +59,20 @@ def _index_columns(schema) -> set[str]:
     except ValueError:
         return set()
     return {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
+
+
+def _facts(size: int, rows: int, columns: tuple, types: tuple) -> ContentFacts:
+    kinds = {arrow_kind(t) for t in types}
+    return ContentFacts(
+        format="pqt",
+        size=size,
+        rows=rows,
+        shape=(rows, len(columns)),
+        dtype=types[0] if len(set(types)) == 1 else None,
+        kind=kinds.pop() if len(kinds) == 1 else None,
+        columns=columns,
+        column_types=types,
+    )
 
 
 def parquet_facts(path: str | os.PathLike) -> ContentFacts:
@@ -61,6 +83,16 @@ def parquet_facts(path: str | os.PathLike) -> ContentFacts:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
     if size == 0:
         return ContentFacts(format="pqt", size=0)
+    footer = read_schema(path, size)
+    if footer is None:
+        return _pyarrow_facts(path, size)
+    index = _index_columns_raw(footer.pandas)
+    pairs = [(n, t) for n, t in zip(footer.names, footer.types) if n not in index]
+    return _facts(size, footer.num_rows, tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
+
+
+def _pyarrow_facts(path: str | os.PathLike, size: int) -> ContentFacts:
+    """:func:`parquet_facts` through pyarrow (the fallback, and the reference in tests)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -74,15 +106,4 @@ def parquet_facts(path: str | os.PathLike) -> ContentFacts:
     fields = [f for f in schema if f.name not in index]
     columns = tuple(f.name for f in fields)
     types = tuple(str(f.type) for f in fields)
-    kinds = {arrow_kind(t) for t in types}
-    rows = int(meta.num_rows)
-    return ContentFacts(
-        format="pqt",
-        size=size,
-        rows=rows,
-        shape=(rows, len(columns)),
-        dtype=types[0] if len(set(types)) == 1 else None,
-        kind=kinds.pop() if len(kinds) == 1 else None,
-        columns=columns,
-        column_types=types,
-    )
+    return _facts(size, int(meta.num_rows), columns, types)

@@ -1,0 +1,636 @@
+"""A pure-Python parquet footer reader: row count, column names and Arrow type names.
+
+Written from the format specifications (parquet.thrift, the Thrift compact protocol, the Arrow
+IPC ``Schema.fbs``/``Message.fbs`` flatbuffers), standard library only, so that the pre-commit
+hook never imports pyarrow (or numpy) to learn what a ``.pqt`` file holds.
+
+:func:`read_schema` answers only when it is certain to agree with
+``pq.read_metadata(path).schema.to_arrow_schema()``: flat tables whose columns all have a type
+of the safe subset (bool, integers, floats, strings, binaries, date32, timestamps, durations,
+dictionaries of strings or binaries, null). For anything else (nested columns, decimals,
+INT96, view types, extension types, unknown tags, malformed bytes, huge footers) it returns
+``None`` and the caller asks pyarrow, which also words the errors. It never raises.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import struct
+
+__all__ = ["read_schema", "FooterSchema", "MAX_FOOTER"]
+
+#: Footers larger than this are left to pyarrow.
+MAX_FOOTER = 4 * 1024 * 1024
+
+_MAX_DEPTH = 32
+
+
+class _Bad(Exception):
+    """Anything the reader is not sure about."""
+
+
+class FooterSchema:
+    """What the footer says: ``num_rows``, ``names``, ``types`` (``str(pa_type)``) and
+    ``pandas`` (the raw ``pandas`` key-value metadata, or ``None``)."""
+
+    __slots__ = ("num_rows", "names", "types", "pandas")
+
+    def __init__(self, num_rows: int, names: list, types: list, pandas: bytes | None):
+        self.num_rows = num_rows
+        self.names = names
+        self.types = types
+        self.pandas = pandas
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return (f"FooterSchema(num_rows={self.num_rows}, names={self.names}, "
+                f"types={self.types}, pandas={self.pandas!r:.40})")
+
+
+# --------------------------------------------------------------------------------------------
+# Thrift compact protocol
+
+_STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(13)
+
+
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    result = 0
+    shift = 0
+    while True:
+        b = buf[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if b < 0x80:
+            return result, pos
+        shift += 7
+        if shift > 63:
+            raise _Bad("varint too long")
+
+
+def _zigzag(buf: bytes, pos: int) -> tuple[int, int]:
+    n, pos = _varint(buf, pos)
+    return (n >> 1) ^ -(n & 1), pos
+
+
+_LIMITS = {_I16: 1 << 15, _I32: 1 << 31, _I64: 1 << 63}
+
+
+def _same(wire: int, expected: int) -> bool:
+    return wire == expected or (expected == _TRUE and wire == _FALSE)
+
+
+def _value(buf: bytes, pos: int, ttype: int, depth: int, spec=None):
+    """Decode one value of compact type ``ttype`` (not a struct-field bool).
+
+    ``spec`` describes what is expected inside: a struct spec for structs, ``(element type,
+    element spec)`` for lists. Without one, anything well formed is accepted (unknown fields).
+    """
+    if ttype == _I32 or ttype == _I64 or ttype == _I16:
+        value, pos = _zigzag(buf, pos)
+        limit = _LIMITS[ttype]
+        if not -limit <= value < limit:
+            raise _Bad("integer out of range")
+        return value, pos
+    if ttype == _BINARY:
+        n, pos = _varint(buf, pos)
+        end = pos + n
+        if end > len(buf):
+            raise _Bad("binary beyond the footer")
+        return buf[pos:end], end
+    if ttype == _STRUCT:
+        return _struct(buf, pos, depth + 1, spec)
+    if ttype == _LIST or ttype == _SET:
+        head = buf[pos]
+        pos += 1
+        size = head >> 4
+        etype = head & 0x0F
+        if size == 15:
+            size, pos = _varint(buf, pos)
+        if size > len(buf) - pos:
+            raise _Bad("list longer than the footer")
+        espec = None
+        if spec is not None:
+            expected, espec = spec
+            if not _same(etype, expected):
+                raise _Bad("unexpected list element type")
+        items = []
+        if etype == _TRUE or etype == _FALSE:  # one byte per element
+            for _ in range(size):
+                items.append(buf[pos] == 1)
+                pos += 1
+            return items, pos
+        if depth > _MAX_DEPTH:
+            raise _Bad("nested too deeply")
+        for _ in range(size):
+            item, pos = _value(buf, pos, etype, depth + 1, espec)
+            items.append(item)
+        return items, pos
+    if ttype == _BYTE:
+        b = buf[pos]
+        return (b - 256 if b > 127 else b), pos + 1
+    if ttype == _DOUBLE:
+        if pos + 8 > len(buf):
+            raise _Bad("double beyond the footer")
+        return struct.unpack_from("<d", buf, pos)[0], pos + 8
+    if ttype == _MAP:
+        size, pos = _varint(buf, pos)
+        if not size:
+            return {}, pos
+        if size > len(buf) - pos:
+            raise _Bad("map longer than the footer")
+        kv = buf[pos]
+        pos += 1
+        ktype, vtype = kv >> 4, kv & 0x0F
+        out = {}
+        for _ in range(size):
+            k, pos = _element(buf, pos, ktype, depth)
+            v, pos = _element(buf, pos, vtype, depth)
+            out[k if not isinstance(k, list) else tuple(k)] = v
+        return out, pos
+    raise _Bad(f"unknown compact type {ttype}")
+
+
+def _element(buf: bytes, pos: int, ttype: int, depth: int):
+    if ttype == _TRUE or ttype == _FALSE:
+        return buf[pos] == 1, pos + 1
+    return _value(buf, pos, ttype, depth + 1)
+
+
+def _struct(buf: bytes, pos: int, depth: int = 0, spec=None) -> tuple[dict, int]:
+    """Decode a struct into ``{field id: value}``.
+
+    With a ``spec`` (``({field id: (type, inner spec)}, required ids)``), a known field of an
+    unexpected wire type or a missing required field is an error, as in generated Thrift
+    readers (which pyarrow uses): the pure reader then leaves the file to pyarrow.
+    """
+    if depth > _MAX_DEPTH:
+        raise _Bad("nested too deeply")
+    known, required = spec if spec is not None else (_NO_FIELDS, ())
+    fields: dict = {}
+    last = 0
+    while True:
+        head = buf[pos]
+        pos += 1
+        if head == _STOP:
+            for fid in required:
+                if fid not in fields:
+                    raise _Bad("a required field is missing")
+            return fields, pos
+        ttype = head & 0x0F
+        delta = head >> 4
+        if delta:
+            fid = last + delta
+        else:
+            fid, pos = _zigzag(buf, pos)
+            if not -32768 <= fid < 32768:
+                raise _Bad("field id out of range")
+        last = fid
+        expected = known.get(fid)
+        inner = None
+        if expected is not None:
+            if not _same(ttype, expected[0]):
+                raise _Bad("unexpected field type")
+            inner = expected[1]
+        if ttype == _TRUE:
+            value = True
+        elif ttype == _FALSE:
+            value = False
+        else:
+            value, pos = _value(buf, pos, ttype, depth, inner)
+        fields[fid] = value
+
+
+# The parquet.thrift structures reachable from FileMetaData (field id: (type, inner spec)),
+# with their required fields.
+_NO_FIELDS: dict = {}
+_I32_, _I64_, _BIN_, _BOOL_ = (_I32, None), (_I64, None), (_BINARY, None), (_TRUE, None)
+_EMPTY = ({}, ())
+_TIME_UNIT = ({1: (_STRUCT, _EMPTY), 2: (_STRUCT, _EMPTY), 3: (_STRUCT, _EMPTY)}, ())
+_TIMESTAMP = ({1: _BOOL_, 2: (_STRUCT, _TIME_UNIT)}, (1, 2))
+_LOGICAL = ({**{k: (_STRUCT, _EMPTY) for k in (1, 2, 3, 4, 6, 11, 12, 13, 14, 15)},
+             5: (_STRUCT, ({1: _I32_, 2: _I32_}, (1, 2))),
+             7: (_STRUCT, _TIMESTAMP), 8: (_STRUCT, _TIMESTAMP),
+             10: (_STRUCT, ({1: (_BYTE, None), 2: _BOOL_}, (1, 2)))}, ())
+_SCHEMA_ELEMENT = ({1: _I32_, 2: _I32_, 3: _I32_, 4: _BIN_, 5: _I32_, 6: _I32_, 7: _I32_,
+                    8: _I32_, 9: _I32_, 10: (_STRUCT, _LOGICAL)}, (4,))
+_KEY_VALUE = ({1: _BIN_, 2: _BIN_}, (1,))
+_STATISTICS = ({1: _BIN_, 2: _BIN_, 3: _I64_, 4: _I64_, 5: _BIN_, 6: _BIN_, 7: _BOOL_,
+                8: _BOOL_}, ())
+_COLUMN_META = ({1: _I32_, 2: (_LIST, (_I32, None)), 3: (_LIST, (_BINARY, None)), 4: _I32_,
+                 5: _I64_, 6: _I64_, 7: _I64_, 8: (_LIST, (_STRUCT, _KEY_VALUE)), 9: _I64_,
+                 10: _I64_, 11: _I64_, 12: (_STRUCT, _STATISTICS),
+                 13: (_LIST, (_STRUCT, ({1: _I32_, 2: _I32_, 3: _I32_}, (1, 2, 3)))),
+                 14: _I64_, 15: _I32_,
+                 16: (_STRUCT, ({1: _I64_, 2: (_LIST, (_I64, None)),
+                                 3: (_LIST, (_I64, None))}, ()))},
+                (1, 2, 3, 4, 5, 6, 7, 9))
+_COLUMN_CHUNK = ({1: _BIN_, 2: _I64_, 3: (_STRUCT, _COLUMN_META), 4: _I64_, 5: _I32_,
+                  6: _I64_, 7: _I32_}, (2,))
+_ROW_GROUP = ({1: (_LIST, (_STRUCT, _COLUMN_CHUNK)), 2: _I64_, 3: _I64_,
+               4: (_LIST, (_STRUCT, ({1: _I32_, 2: _BOOL_, 3: _BOOL_}, (1, 2, 3)))),
+               5: _I64_, 6: _I64_, 7: (_I16, None)}, (1, 2, 3))
+_FILE_META = ({1: _I32_, 2: (_LIST, (_STRUCT, _SCHEMA_ELEMENT)), 3: _I64_,
+               4: (_LIST, (_STRUCT, _ROW_GROUP)), 5: (_LIST, (_STRUCT, _KEY_VALUE)), 6: _BIN_,
+               7: (_LIST, (_STRUCT, ({1: (_STRUCT, _EMPTY)}, ())))}, (1, 2, 3, 4))
+
+
+# --------------------------------------------------------------------------------------------
+# parquet schema -> the Arrow type pyarrow infers without ARROW:schema
+
+# physical types
+_BOOLEAN, _INT32, _INT64, _INT96, _FLOAT, _PDOUBLE, _BYTE_ARRAY, _FIXED = range(8)
+_TIME_UNITS = {1: "ms", 2: "us", 3: "ns"}  # parquet TimeUnit union: MILLIS, MICROS, NANOS
+
+
+def _inferred_type(el: dict) -> str | None:
+    physical = el.get(1)
+    logical = el.get(10)
+    converted = el.get(6)
+    if logical is not None:
+        if not isinstance(logical, dict) or len(logical) != 1:
+            return None
+        (kind, body), = logical.items()
+        if not isinstance(body, dict):
+            return None
+    elif converted is not None:
+        return None  # legacy annotations only: let pyarrow decide
+    else:
+        kind = body = None
+    if kind is None:
+        return {_BOOLEAN: "bool", _INT32: "int32", _INT64: "int64", _FLOAT: "float",
+                _PDOUBLE: "double", _BYTE_ARRAY: "binary"}.get(physical)
+    if kind == 10:  # INTEGER
+        width, signed = body.get(1), body.get(2)
+        if signed is not True and signed is not False:
+            return None
+        if physical == _INT32 and width in (8, 16, 32) or physical == _INT64 and width == 64:
+            return f"{'' if signed else 'u'}int{width}"
+        return None
+    if kind == 1:  # STRING
+        return "string" if physical == _BYTE_ARRAY else None
+    if kind == 6:  # DATE
+        return "date32[day]" if physical == _INT32 and not body else None
+    if kind == 8:  # TIMESTAMP
+        if physical != _INT64:
+            return None
+        adjusted, unit = body.get(1), body.get(2)
+        if adjusted is not True and adjusted is not False:
+            return None
+        if not isinstance(unit, dict) or len(unit) != 1:
+            return None
+        (unit_id, unit_body), = unit.items()
+        if unit_id not in _TIME_UNITS or unit_body != {}:
+            return None
+        return f"timestamp[{_TIME_UNITS[unit_id]}{', tz=UTC' if adjusted else ''}]"
+    if kind == 11:  # UNKNOWN: always null
+        return "null" if physical == _INT32 and not body else None
+    if kind == 15:  # FLOAT16
+        return "halffloat" if physical == _FIXED and el.get(2) == 2 and not body else None
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Arrow IPC schema (flatbuffers)
+
+class _FB:
+    """Just enough of a flatbuffer reader, verifying as it goes like the flatbuffers Verifier
+    Arrow runs (bounds, alignment relative to the buffer start, non-zero offsets,
+    NUL-terminated strings), so that what it accepts Arrow accepts too."""
+
+    __slots__ = ("buf", "n")
+
+    def __init__(self, buf: bytes):
+        self.buf = buf
+        self.n = len(buf)
+
+    def _check(self, pos: int, size: int, align: int = 1) -> None:
+        if pos < 0 or pos + size > self.n or pos % align:
+            raise _Bad("flatbuffer offset out of range or misaligned")
+
+    def _scalar(self, fmt: str, size: int, pos: int) -> int:
+        self._check(pos, size, size)
+        return struct.unpack_from(fmt, self.buf, pos)[0]
+
+    def deref(self, pos: int) -> int:
+        """Follow the uoffset at ``pos``."""
+        off = self._scalar("<I", 4, pos)
+        if off == 0:
+            raise _Bad("null flatbuffer offset")
+        return pos + off
+
+    def table(self, pos: int) -> int:
+        """Check the table at ``pos`` (its vtable) and return ``pos``."""
+        vtable = pos - self._scalar("<i", 4, pos)
+        vsize = self._scalar("<H", 2, vtable)
+        self._check(vtable, vsize, 2)
+        if vsize % 2:
+            raise _Bad("odd vtable size")
+        return pos
+
+    def _slot(self, tbl: int, index: int) -> int:
+        vtable = tbl - struct.unpack_from("<i", self.buf, tbl)[0]
+        slot = 4 + 2 * index
+        if slot + 2 > struct.unpack_from("<H", self.buf, vtable)[0]:
+            return 0
+        off = struct.unpack_from("<H", self.buf, vtable + slot)[0]
+        return tbl + off if off else 0
+
+    def scalar(self, tbl: int, index: int, fmt: str, default: int) -> int:
+        pos = self._slot(tbl, index)
+        if not pos:
+            return default
+        return self._scalar(fmt, struct.calcsize(fmt), pos)
+
+    def sub(self, tbl: int, index: int) -> int:
+        """The table in field ``index``, or 0 if absent."""
+        pos = self._slot(tbl, index)
+        return self.table(self.deref(pos)) if pos else 0
+
+    def _vector(self, tbl: int, index: int, elem: int) -> tuple[int, int] | None:
+        pos = self._slot(tbl, index)
+        if not pos:
+            return None
+        start = self.deref(pos)
+        n = self._scalar("<I", 4, start)
+        self._check(start + 4, n * elem)
+        return start + 4, n
+
+    def string(self, tbl: int, index: int) -> str | None:
+        vec = self._vector(tbl, index, 1)
+        if vec is None:
+            return None
+        start, n = vec
+        self._check(start + n, 1)
+        if self.buf[start + n] != 0:
+            raise _Bad("string without its NUL")
+        return self.buf[start:start + n].decode("utf-8")
+
+    def tables(self, tbl: int, index: int) -> list[int] | None:
+        vec = self._vector(tbl, index, 4)
+        if vec is None:
+            return None
+        start, n = vec
+        return [self.table(self.deref(start + 4 * i)) for i in range(n)]
+
+    def skip_vector(self, tbl: int, index: int, elem: int) -> None:
+        self._vector(tbl, index, elem)
+
+
+_ARROW_UNITS = ("s", "ms", "us", "ns")  # Arrow TimeUnit: SECOND, MILLISECOND, MICROSECOND, NANOSECOND
+
+
+def _int_table(fb: _FB, body: int) -> str | None:
+    width = fb.scalar(body, 0, "<i", 0)
+    signed = fb.scalar(body, 1, "<B", 0)
+    if width not in (8, 16, 32, 64):
+        return None
+    return f"{'' if signed else 'u'}int{width}"
+
+
+def _arrow_type(fb: _FB, field: int) -> tuple | None:
+    """The value type of one Arrow ``Field`` as a small tuple, or ``None`` if not understood."""
+    tag = fb.scalar(field, 2, "<B", 0)
+    body = fb.sub(field, 3)
+    if not body:
+        return None
+    if tag == 1:
+        return ("null",)
+    if tag == 2:  # Int
+        name = _int_table(fb, body)
+        return ("int", name) if name else None
+    if tag == 3:  # FloatingPoint
+        precision = fb.scalar(body, 0, "<h", 0)
+        if precision not in (0, 1, 2):
+            return None
+        return ("float", ("halffloat", "float", "double")[precision])
+    if tag == 4:
+        return ("binary", "binary")
+    if tag == 5:
+        return ("string", "string")
+    if tag == 6:
+        return ("bool", "bool")
+    if tag == 8:  # Date, unit defaults to MILLISECOND
+        unit = fb.scalar(body, 0, "<h", 1)
+        return ("date", "date32[day]" if unit == 0 else "date64[ms]")
+    if tag == 10:  # Timestamp, unit defaults to SECOND
+        unit = fb.scalar(body, 0, "<h", 0)
+        timezone = fb.string(body, 1)
+        if not 0 <= unit <= 3:
+            return None
+        return ("timestamp", _ARROW_UNITS[unit], timezone or "")
+    if tag == 18:  # Duration, unit defaults to MILLISECOND
+        unit = fb.scalar(body, 0, "<h", 1)
+        if not 0 <= unit <= 3:
+            return None
+        return ("duration", f"duration[{_ARROW_UNITS[unit]}]")
+    if tag == 19:
+        return ("binary", "large_binary")
+    if tag == 20:
+        return ("string", "large_string")
+    return None
+
+
+def _key_values(fb: _FB, tbl: int, index: int) -> dict | None:
+    items = fb.tables(tbl, index)
+    if items is None:
+        return {}
+    out = {}
+    for kv in items:
+        key = fb.string(kv, 0)
+        value = fb.string(kv, 1)
+        if key is None or key in out:
+            return None
+        out[key] = value or ""
+    return out
+
+
+def _arrow_fields(raw: bytes) -> tuple[list, dict] | None:
+    """``([(name, type tuple, dictionary or None)], schema metadata)`` from ARROW:schema."""
+    data = base64.b64decode(raw, validate=True)
+    if len(data) >= 8 and data[:4] == b"\xff\xff\xff\xff":
+        length = struct.unpack_from("<i", data, 4)[0]
+        start = 8
+    else:
+        length = struct.unpack_from("<i", data, 0)[0]
+        start = 4
+    if length <= 0 or length % 8 or start + length > len(data):
+        return None
+    fb = _FB(bytes(data[start:start + length]))
+    message = fb.table(fb.deref(0))
+    if fb.scalar(message, 0, "<h", 0) not in (3, 4):  # MetadataVersion V4 or V5
+        return None
+    if fb.scalar(message, 1, "<B", 0) != 1:  # header_type must be Schema
+        return None
+    if fb.scalar(message, 3, "<q", 0) != 0:  # a schema has no body
+        return None
+    if _key_values(fb, message, 4) is None:
+        return None
+    schema = fb.sub(message, 2)
+    if not schema:
+        return None
+    if fb.scalar(schema, 0, "<h", 0) != 0:  # big-endian
+        return None
+    fb.skip_vector(schema, 3, 8)  # features
+    metadata = _key_values(fb, schema, 2)
+    if metadata is None:
+        return None
+    fields = []
+    for field in fb.tables(schema, 1) or []:
+        name = fb.string(field, 0)
+        fb.scalar(field, 1, "<B", 0)  # nullable
+        if name is None:
+            return None
+        children = fb.tables(field, 5)
+        if children:
+            return None
+        field_meta = _key_values(fb, field, 6)
+        if field_meta is None or any(k.startswith("ARROW:extension") for k in field_meta):
+            return None
+        typ = _arrow_type(fb, field)
+        if typ is None:
+            return None
+        dictionary = None
+        enc = fb.sub(field, 4)
+        if enc:
+            fb.scalar(enc, 0, "<q", 0)  # id
+            index = fb.sub(enc, 1)
+            index_type = _int_table(fb, index) if index else "int32"
+            if index_type is None:
+                return None
+            if fb.scalar(enc, 3, "<h", 0) != 0:  # dictionaryKind: only DenseArray
+                return None
+            ordered = fb.scalar(enc, 2, "<B", 0)
+            dictionary = (index_type, 1 if ordered else 0)
+        fields.append((name, typ, dictionary))
+    return fields, metadata
+
+
+def _combine(inferred: str, origin: tuple, dictionary: tuple | None) -> str | None:
+    """The type pyarrow settles on from the parquet type and the stored Arrow type."""
+    if dictionary is not None:
+        if inferred in ("string", "binary") and origin[0] == inferred:
+            index, ordered = dictionary
+            return f"dictionary<values={inferred}, indices={index}, ordered={ordered}>"
+        if origin[0] in ("int", "float", "bool") and origin[1] == inferred:
+            return inferred  # integer/float categories load plain
+        return None
+    kind = origin[0]
+    if kind == "timestamp":
+        if not inferred.startswith("timestamp["):
+            return None
+        unit = inferred[10:12].rstrip("],")
+        if unit != origin[1] and (origin[1], unit) != ("s", "ms"):  # no parquet seconds
+            return None
+        tz = origin[2]
+        utc = inferred.endswith(", tz=UTC]")
+        if not tz:
+            return inferred if not utc else None
+        return f"timestamp[{unit}, tz={tz}]" if utc else None
+    if kind == "duration":
+        return origin[1] if inferred == "int64" else None
+    if kind == "null":
+        return "null" if inferred == "null" else None
+    if origin[1] == inferred:
+        return inferred
+    if origin[1] == "large_string" and inferred == "string":
+        return "large_string"
+    if origin[1] == "large_binary" and inferred == "binary":
+        return "large_binary"
+    return None
+
+
+def _decode(footer: bytes) -> FooterSchema | None:
+    meta, _ = _struct(footer, 0, 0, _FILE_META)
+    if 8 in meta or 9 in meta:  # encryption
+        return None
+    num_rows = meta.get(3)
+    schema = meta.get(2)
+    if not isinstance(num_rows, int) or num_rows < 0 or not isinstance(schema, list) or not schema:
+        return None
+    if not isinstance(meta.get(1), int):  # version is required
+        return None
+    if any(not isinstance(el, dict) for el in schema):
+        return None
+    root = schema[0]
+    count = root.get(5)
+    if not isinstance(count, int) or count != len(schema) - 1 or root.get(3, 0) != 0:
+        return None
+    names, types = [], []
+    for el in schema[1:]:
+        name = el.get(4)
+        if not isinstance(name, bytes) or el.get(5) is not None or el.get(3) not in (0, 1):
+            return None
+        inferred = _inferred_type(el)
+        if inferred is None:
+            return None
+        names.append(name.decode("utf-8"))
+        types.append(inferred)
+    # every row group must describe every column, or pyarrow would complain
+    groups = meta.get(4)
+    if not isinstance(groups, list):
+        return None
+    for group in groups:
+        if not isinstance(group, dict) or not isinstance(group.get(1), list) \
+                or len(group[1]) != len(names) or not isinstance(group.get(2), int) \
+                or not isinstance(group.get(3), int):
+            return None
+        for chunk in group[1]:
+            if 8 in chunk or 9 in chunk:  # encrypted columns
+                return None
+    kv = meta.get(5, [])
+    if not isinstance(kv, list):
+        return None
+    metadata: dict = {}
+    for item in kv:
+        if not isinstance(item, dict) or not isinstance(item.get(1), bytes):
+            return None
+        key = item[1]
+        if key in metadata:
+            return None
+        value = item.get(2, b"")
+        if not isinstance(value, bytes):
+            return None
+        metadata[key] = value
+    pandas = metadata.get(b"pandas")
+    stored = metadata.get(b"ARROW:schema")
+    if stored is not None:
+        parsed = _arrow_fields(stored)
+        if parsed is None:
+            return None
+        fields, arrow_meta = parsed
+        if len(fields) != len(names):
+            return None
+        if "pandas" in arrow_meta and arrow_meta["pandas"].encode("utf-8") != pandas:
+            return None
+        for i, (name, origin, dictionary) in enumerate(fields):
+            if name != names[i]:
+                return None
+            combined = _combine(types[i], origin, dictionary)
+            if combined is None:
+                return None
+            types[i] = combined
+    return FooterSchema(num_rows, names, types, pandas)
+
+
+def read_schema(path: str | os.PathLike, size: int | None = None) -> FooterSchema | None:
+    """The footer of the parquet file at ``path``, or ``None`` when pyarrow should decide."""
+    try:
+        with open(path, "rb", buffering=0) as f:
+            if size is None:
+                size = os.fstat(f.fileno()).st_size
+            if size < 12 or f.read(4) != b"PAR1":
+                return None
+            f.seek(size - 8)
+            tail = f.read(8)
+            if len(tail) != 8 or tail[4:] != b"PAR1":
+                return None
+            length = struct.unpack_from("<I", tail, 0)[0]
+            if length <= 0 or length > MAX_FOOTER or length + 8 > size - 4:
+                return None
+            f.seek(size - 8 - length)
+            footer = f.read(length)
+        if len(footer) != length:
+            return None
+        return _decode(footer)
+    except Exception:  # noqa: BLE001 - anything odd: let pyarrow read it
+        return None
