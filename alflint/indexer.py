@@ -18,7 +18,7 @@ from .collect import Collection
 from .exceptions import ALFInvalid
 from .model import Report
 
-__all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "rows_from_records", "index_command"]
+__all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "rows_from_records", "lazy_rows", "index_command"]
 
 
 class IndexRefused(ALFInvalid):
@@ -50,19 +50,37 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
     about its object or session); a session with a session-level error is left out whole.
     ``records`` is emptied on the way (a million of them must not outlive their rows).
     """
-    from .tables import DatasetRow, SessionRow
+    sessions, rows, left_out = lazy_rows(records, report)
+    return sessions, list(rows), left_out
 
-    bad_paths = {i.path for i in report.errors}
-    bad_folders = {p.rpartition("/")[0] for p in bad_paths}
-    bad_sessions = {i.session for i in report.errors if i.session is not None and i.path == i.session}
-    sessions, datasets, left_out = [], [], []
+
+def lazy_rows(records: list[tuple], report: Report) -> tuple[list, Iterator, list[str]]:
+    """As :func:`rows_from_records`, but the dataset rows come from a generator that empties
+    ``records`` as it goes (``left_out`` is complete once it is exhausted): a million-file
+    index never holds the records and the rows at once."""
+    from .tables import SessionRow
+
+    errors = report.errors
+    bad_paths = {i.path for i in errors}
+    bad_sessions = {i.session for i in errors if i.session is not None and i.path == i.session}
     records.sort(key=lambda r: r[0], reverse=True)
-    while records:  # consumed from the end: each record is freed once its rows exist
-        key, lab, subject, date, number, indexable, rows = records.pop()
+    sessions, left_out = [], []
+    for key, lab, subject, date, number, indexable, _ in reversed(records):
         if not indexable or key in bad_sessions:
             left_out.append(key + "/")
+        else:
+            sessions.append(SessionRow(key, lab, subject, date, number))
+    return sessions, _dataset_rows(records, bad_paths, bad_sessions, left_out), left_out
+
+
+def _dataset_rows(records: list[tuple], bad_paths: set[str], bad_sessions: set, left_out: list[str]) -> Iterator:
+    from .tables import DatasetRow
+
+    bad_folders = {p.rpartition("/")[0] for p in bad_paths}
+    while records:  # consumed from the end: each record is freed once its rows are made
+        key, _, _, _, _, indexable, rows = records.pop()
+        if not indexable or key in bad_sessions:
             continue
-        sessions.append(SessionRow(key, lab, subject, date, number))
         for rel_path, size, mtime_ns, is_alf in rows:
             if not is_alf:
                 left_out.append(f"{key}/{rel_path}")
@@ -72,8 +90,7 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
                 if rel.rpartition("/")[0] in bad_folders and (rel in bad_paths or _object_path(rel) in bad_paths):
                     left_out.append(rel)
                     continue
-            datasets.append(DatasetRow(key, rel_path, size, None, mtime_ns))
-    return sessions, datasets, left_out
+            yield DatasetRow(key, rel_path, size, None, mtime_ns)
 
 
 def _object_path(rel: str) -> str:
@@ -149,10 +166,9 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
     from . import tables
 
-    sessions, datasets, left_out = rows_from_records(records, report)  # empties records
-    del records
-    count = len(datasets)
     if hash_files:
+        sessions, datasets, left_out = rows_from_records(records, report)  # empties records
+        del records
         eids = {s.path: tables.session_eid(s) for s in sessions}
         known = {}
         for d in datasets:
@@ -161,13 +177,30 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
                 known[d] = row.hash
         todo = [d for d in datasets if d not in known]
         known.update(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
-        datasets = [d._replace(hash=known[d]) for d in datasets]
-    # a million-file index must not hold records, rows and tables at once: rows are handed
-    # over one by one and dropped as the table records are built
-    built = tables.build_tables(sessions, _drain(datasets), lab=lab, origin=root, store_mtime=hash_files or update)
-    del datasets
+        rows: Iterator = _drain([d._replace(hash=known[d]) for d in datasets])
+        del datasets, known, todo
+    else:
+        # a million-file index must not hold records, rows and tables at once: rows are made
+        # one by one from the records and dropped as the table records are built
+        sessions, rows, left_out = lazy_rows(records, report)
+        del records
+    counted = _Counted(rows)
+    built = tables.build_tables(sessions, counted, lab=lab, origin=root, store_mtime=hash_files or update)
+    del rows, counted.items
     paths = tables.write_tables(out, *built)
-    return IndexResult(paths[0], paths[1], report, left_out, len(sessions), count)
+    return IndexResult(paths[0], paths[1], report, left_out, len(sessions), counted.count)
+
+
+class _Counted:
+    """An iterable that counts what passes through it."""
+
+    def __init__(self, items: Iterator):
+        self.items, self.count = items, 0
+
+    def __iter__(self) -> Iterator:
+        for item in self.items:
+            self.count += 1
+            yield item
 
 
 def _drain(items: list) -> Iterator:
