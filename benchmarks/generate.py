@@ -110,17 +110,6 @@ def _npy(descr: str, shape: tuple[int, ...], data: bytes) -> bytes:
     return b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header.encode("latin1") + data
 
 
-def _role(attribute: str) -> str | None:
-    """``'times'``, ``'intervals'``, ``'timestamps'`` or None, as alflint's length rules read names."""
-    if attribute == "times" or attribute.endswith("_times"):
-        return "times"
-    if attribute == "intervals" or attribute.endswith("_intervals"):
-        return "intervals"
-    if attribute == "timestamps":
-        return "timestamps"
-    return None
-
-
 @lru_cache(maxsize=None)
 def npy_bytes(attribute: str, rows: int, index_rows: int = 0) -> bytes:
     """A real .npy for an attribute: int64 row indices below ``index_rows`` for relations
@@ -128,7 +117,9 @@ def npy_bytes(attribute: str, rows: int, index_rows: int = 0) -> bytes:
     increasing float times, float64 values otherwise."""
     import numpy as np
 
-    role = _role(attribute)
+    from alflint.rules.lengths import role as role_of  # read names as the length rules do
+
+    role = role_of(attribute)
     if index_rows:
         arr = np.arange(rows, dtype="<i8") % index_rows
         if role == "intervals":
