@@ -143,6 +143,33 @@ def test_user_key_value_metadata(tmp_path):
     assert_fast_and_equal(path)
 
 
+_PANDAS_META = '{"index_columns": ["id"]}'
+
+
+@pytest.mark.parametrize("schema_meta, kv_extra, store_schema", [
+    (None, {"pandas": _PANDAS_META}, True),  # only in the key-value list: ignored by pyarrow
+    ({"pandas": _PANDAS_META}, None, True),
+    ({"other": "x"}, {"pandas": _PANDAS_META}, True),
+    ({"pandas": _PANDAS_META}, {"pandas": '{"index_columns": []}'}, True),  # duplicate key
+    ({"pandas": _PANDAS_META}, {"x": "y"}, True),
+    (None, {"pandas": _PANDAS_META}, False),  # without ARROW:schema the list is used
+    ({"pandas": _PANDAS_META}, {"x": "y"}, False),
+    ({"pandas": "not json"}, None, True),
+    ({"pandas": '{"index_columns": [{"kind": "range"}, "id", 3]}'}, None, True),
+])
+def test_pandas_metadata_source(tmp_path, schema_meta, kv_extra, store_schema):
+    """With ARROW:schema, pyarrow's schema metadata is the stored schema's, not the footer's
+    key-value list; without it, the key-value list."""
+    path = tmp_path / "k.pqt"
+    table = pa.table({"a": [1], "id": ["x"]}).replace_schema_metadata(schema_meta)
+    with pq.ParquetWriter(path, table.schema, store_schema=store_schema) as writer:
+        writer.write_table(table)
+        if kv_extra:
+            writer.add_key_value_metadata(kv_extra)
+    fast, slow = both(path)
+    assert fast == slow
+
+
 # --------------------------------------------------------------------------------------------
 # pyarrow-written files, with and without ARROW:schema
 
@@ -313,20 +340,41 @@ def test_corrupt_footers(tmp_path):
     assert checked >= 10
 
 
-def test_random_bytes_never_raise(tmp_path):
-    rng = np.random.default_rng(0)
-    data = _good(tmp_path)
+_B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+@pytest.mark.parametrize("where", ["anywhere", "arrow_schema"])
+def test_random_mutations_agree_with_pyarrow(tmp_path, where):
+    """Mutated footers (bytes anywhere, or valid base64 characters inside ARROW:schema): the
+    pure reader never raises, and whenever it answers pyarrow reads the very same facts."""
+    rng = np.random.default_rng(0 if where == "anywhere" else 1)
+    path = tmp_path / "g.pqt"
+    pd.DataFrame({"a": np.arange(10, dtype="int16"), "s": list("abcdefghij"),
+                  "c": pd.Categorical(list("ababababab")),
+                  "t": pd.date_range("2020", periods=10, tz="Europe/Paris"),
+                  "d": pd.to_timedelta(np.arange(10), unit="s")},
+                 index=pd.Index([f"r{i}" for i in range(10)], name="id")).to_parquet(path)
+    data = path.read_bytes()
     length = struct.unpack("<I", data[-8:-4])[0]
     start = len(data) - 8 - length
-    for k in range(200):
+    b64 = data.index(b"/////", start)  # base64 of the IPC continuation marker
+    answered = 0
+    for k in range(400):
         blob = bytearray(data)
-        for _ in range(rng.integers(1, 6)):
-            blob[start + int(rng.integers(0, length))] = int(rng.integers(0, 256))
-        path = tmp_path / f"r{k}.pqt"
-        path.write_bytes(bytes(blob))
-        pure = read_schema(path)
+        for _ in range(int(rng.integers(1, 4))):
+            if where == "anywhere":
+                blob[start + int(rng.integers(0, length))] = int(rng.integers(0, 256))
+            else:
+                i = b64 + int(rng.integers(0, 600))
+                if blob[i] in _B64:
+                    blob[i] = _B64[int(rng.integers(0, 64))]
+        mutated = tmp_path / f"r{k}.pqt"
+        mutated.write_bytes(bytes(blob))
+        pure = read_schema(mutated)
         if pure is not None:  # it read something: pyarrow must read the same
-            assert parquet_facts(path) == _pyarrow_facts(path, len(blob)), k
+            answered += 1
+            assert parquet_facts(mutated) == _pyarrow_facts(mutated, len(blob)), k
+    assert answered > 10
 
 
 def test_missing_file_is_none(tmp_path):

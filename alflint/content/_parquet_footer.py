@@ -438,9 +438,9 @@ def _key_values(fb: _FB, tbl: int, index: int) -> dict | None:
     for kv in items:
         key = fb.string(kv, 0)
         value = fb.string(kv, 1)
-        if key is None or key in out:
+        if key is None or value is None or key in out:  # Arrow refuses null keys and values
             return None
-        out[key] = value or ""
+        out[key] = value
     return out
 
 
@@ -475,13 +475,16 @@ def _arrow_fields(raw: bytes) -> tuple[list, dict] | None:
     if metadata is None:
         return None
     fields = []
-    for field in fb.tables(schema, 1) or []:
+    field_tables = fb.tables(schema, 1)
+    if field_tables is None:
+        return None
+    for field in field_tables:
         name = fb.string(field, 0)
         fb.scalar(field, 1, "<B", 0)  # nullable
         if name is None:
             return None
         children = fb.tables(field, 5)
-        if children:
+        if children is None or children:  # nested, or not written the way Arrow writes it
             return None
         field_meta = _key_values(fb, field, 6)
         if field_meta is None or any(k.startswith("ARROW:extension") for k in field_meta):
@@ -494,7 +497,7 @@ def _arrow_fields(raw: bytes) -> tuple[list, dict] | None:
         if enc:
             fb.scalar(enc, 0, "<q", 0)  # id
             index = fb.sub(enc, 1)
-            index_type = _int_table(fb, index) if index else "int32"
+            index_type = _int_table(fb, index) if index else None
             if index_type is None:
                 return None
             if fb.scalar(enc, 3, "<h", 0) != 0:  # dictionaryKind: only DenseArray
@@ -600,8 +603,9 @@ def _decode(footer: bytes) -> FooterSchema | None:
         fields, arrow_meta = parsed
         if len(fields) != len(names):
             return None
-        if "pandas" in arrow_meta and arrow_meta["pandas"].encode("utf-8") != pandas:
-            return None
+        # pyarrow's schema metadata is then the stored schema's, not the key-value list
+        stored_pandas = arrow_meta.get("pandas")
+        pandas = None if stored_pandas is None else stored_pandas.encode("utf-8")
         for i, (name, origin, dictionary) in enumerate(fields):
             if name != names[i]:
                 return None
