@@ -49,14 +49,15 @@ STEP_CHECK = "check (content)"
 STEP_CHECK_CACHED = "check (cached re-check)"
 STEP_INDEX = "index"
 STEP_INDEX_UPDATE = "index --update"
+STEP_INDEX_PATH = "index --no-content"
 STEP_MPDB = "one make_parquet_db"
 STEP_VERSION = "alflint --version"
 STEP_IMPORT = "python -c 'import alflint'"
 STEP_PYTHON = "python -c pass"
 STEP_HOOK_CHECK = "hook: alflint check <10 files>"
 STEP_HOOK_PC = "hook: pre-commit run alflint"
-WALK_STEPS = [STEP_FIND, STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_UPDATE, STEP_MPDB]
-PROFILABLE = [STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_UPDATE, STEP_MPDB, STEP_HOOK_CHECK]
+WALK_STEPS = [STEP_FIND, STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_MPDB]
+PROFILABLE = [STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_MPDB, STEP_HOOK_CHECK]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -518,6 +519,15 @@ def main(argv: list[str] | None = None) -> int:
                 break
         if r > 1 and s.ok:
             print(f"  {STEP_INDEX}: median {s.seconds:.3f} s of {' '.join(f'{t:.3f}' for t in s.runs)}")
+        # path rules only (contents vouched for by an earlier check): into its own folder
+        p = steps[STEP_INDEX_PATH] = Step(STEP_INDEX_PATH, "fresh, empty --out, path rules only")
+        out3 = scratch / "index-path"
+        for i in range(r):
+            shutil.rmtree(out3, ignore_errors=True)
+            out3.mkdir()
+            timed(p, [*alf, "index", str(root), "--out", str(out3), "--no-content", "-q"], env, 1)
+            if not p.ok:
+                break
         if s.ok:
             steps[STEP_INDEX_UPDATE] = timed(Step(STEP_INDEX_UPDATE, "unchanged tree"),
                                              [*alf, "index", str(root), "--out", str(out1), "--update", "-q"], env, r)
@@ -588,6 +598,7 @@ def main(argv: list[str] | None = None) -> int:
                 STEP_CHECK_CACHED: ["check", str(root), "-q"],
                 STEP_INDEX: ["index", str(root), "--out", str(scratch / "index-profile"), "-q"],
                 STEP_INDEX_UPDATE: ["index", str(root), "--out", str(out1), "--update", "-q"],
+                STEP_INDEX_PATH: ["index", str(root), "--out", str(scratch / "index-profile"), "--no-content", "-q"],
             }
             (scratch / "index-profile").mkdir(exist_ok=True)
             prof_dir = base / "profiles"
@@ -670,6 +681,8 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
     idx_vs_mpdb = ratio(STEP_MPDB, STEP_INDEX)
     targets.append(("index >= 10x faster than make_parquet_db", idx_vs_mpdb, lambda v: v >= 10, "x faster"))
     targets.append(("index <= 5x find", ratio(STEP_INDEX, STEP_FIND), lambda v: v <= 5, "x find"))
+    targets.append(("index --no-content >= 10x faster than make_parquet_db", ratio(STEP_MPDB, STEP_INDEX_PATH), lambda v: v >= 10, "x faster"))
+    targets.append(("index --no-content <= 5x find", ratio(STEP_INDEX_PATH, STEP_FIND), lambda v: v <= 5, "x find"))
     targets.append(("check with content <= 2x path-only", ratio(STEP_CHECK, STEP_CHECK_PATH), lambda v: v <= 2, "x path-only"))
     targets.append(("cached re-check <= 2x find", ratio(STEP_CHECK_CACHED, STEP_FIND), lambda v: v <= 2, "x find"))
     targets.append(("index --update <= 2x find", ratio(STEP_INDEX_UPDATE, STEP_FIND), lambda v: v <= 2, "x find"))
