@@ -53,78 +53,263 @@ class FooterSchema:
 _STOP, _TRUE, _FALSE, _BYTE, _I16, _I32, _I64, _DOUBLE, _BINARY, _LIST, _SET, _MAP, _STRUCT = range(13)
 
 
-def _varint(buf: bytes, pos: int) -> tuple[int, int]:
-    result = 0
-    shift = 0
+def _varint_rest(buf: bytes, pos: int, first: int) -> tuple[int, int]:
+    """The rest of a varint whose first byte ``first`` (>= 0x80) was read."""
+    n = first & 0x7F
+    shift = 7
     while True:
         b = buf[pos]
         pos += 1
-        result |= (b & 0x7F) << shift
+        n |= (b & 0x7F) << shift
         if b < 0x80:
-            return result, pos
+            if n >> 64:
+                raise _Bad("varint beyond 64 bits")
+            return n, pos
         shift += 7
         if shift > 63:
             raise _Bad("varint too long")
 
 
-def _zigzag(buf: bytes, pos: int) -> tuple[int, int]:
-    n, pos = _varint(buf, pos)
-    return (n >> 1) ^ -(n & 1), pos
+def _varint(buf: bytes, pos: int) -> tuple[int, int]:
+    b = buf[pos]
+    if b < 0x80:
+        return b, pos + 1
+    return _varint_rest(buf, pos + 1, b)
 
 
-_LIMITS = {_I16: 1 << 15, _I32: 1 << 31, _I64: 1 << 63}
+_LIMITS = (0, 0, 0, 0, 1 << 15, 1 << 31, 1 << 63)  # by compact type: I16, I32, I64
 
 
-def _same(wire: int, expected: int) -> bool:
-    return wire == expected or (expected == _TRUE and wire == _FALSE)
+def _int(n: int, ttype: int) -> int:
+    value = (n >> 1) ^ -(n & 1)
+    limit = _LIMITS[ttype]
+    if not -limit <= value < limit:
+        raise _Bad("integer out of range")
+    return value
 
 
-def _value(buf: bytes, pos: int, ttype: int, depth: int, spec=None):
-    """Decode one value of compact type ``ttype`` (not a struct-field bool).
+def _struct(buf: bytes, pos: int, depth: int, spec) -> tuple[dict, int]:
+    """Decode a struct into ``{field id: value}`` for the fields ``spec`` knows.
 
-    ``spec`` describes what is expected inside: a struct spec for structs, ``(element type,
-    element spec)`` for lists. Without one, anything well formed is accepted (unknown fields).
+    ``spec`` is ``({field id: (type, inner spec)}, required ids)``. As in generated Thrift
+    readers (which pyarrow uses), a known field of another wire type or a missing required
+    field is an error (the pure reader then leaves the file to pyarrow); unknown fields are
+    skipped (checked well formed, not kept).
     """
-    if ttype == _I32 or ttype == _I64 or ttype == _I16:
-        value, pos = _zigzag(buf, pos)
-        limit = _LIMITS[ttype]
-        if not -limit <= value < limit:
-            raise _Bad("integer out of range")
-        return value, pos
-    if ttype == _BINARY:
-        n, pos = _varint(buf, pos)
-        end = pos + n
-        if end > len(buf):
-            raise _Bad("binary beyond the footer")
-        return buf[pos:end], end
-    if ttype == _STRUCT:
-        return _struct(buf, pos, depth + 1, spec)
-    if ttype == _LIST or ttype == _SET:
+    if depth > _MAX_DEPTH:
+        raise _Bad("nested too deeply")
+    known, required = spec
+    fields: dict = {}
+    fid = 0
+    end = len(buf)
+    while True:
         head = buf[pos]
         pos += 1
-        size = head >> 4
-        etype = head & 0x0F
-        if size == 15:
-            size, pos = _varint(buf, pos)
-        if size > len(buf) - pos:
-            raise _Bad("list longer than the footer")
-        espec = None
-        if spec is not None:
-            expected, espec = spec
-            if not _same(etype, expected):
-                raise _Bad("unexpected list element type")
-        items = []
-        if etype == _TRUE or etype == _FALSE:  # one byte per element
-            for _ in range(size):
-                items.append(buf[pos] == 1)
-                pos += 1
-            return items, pos
-        if depth > _MAX_DEPTH:
-            raise _Bad("nested too deeply")
+        ttype = head & 0x0F
+        if not ttype:  # STOP, whatever the high nibble (as Thrift's C++ reader takes it)
+            break
+        if head >> 4:
+            fid += head >> 4
+        else:
+            n, pos = _varint(buf, pos)
+            fid = _int(n, _I16)
+        exp = known.get(fid)
+        if exp is not None and exp[0] != ttype and not (exp[0] == _TRUE and ttype == _FALSE):
+            raise _Bad("unexpected field type")
+        if ttype == _I32 or ttype == _I64 or ttype == _I16:
+            b = buf[pos]
+            pos += 1
+            if b < 0x80:
+                value = (b >> 1) ^ -(b & 1)
+            else:
+                n, pos = _varint_rest(buf, pos, b)
+                value = _int(n, ttype)
+        elif ttype == _BINARY:
+            b = buf[pos]
+            pos += 1
+            if b < 0x80:
+                n = b
+            else:
+                n, pos = _varint_rest(buf, pos, b)
+            stop = pos + n
+            if stop > end:
+                raise _Bad("binary beyond the footer")
+            value = buf[pos:stop]
+            pos = stop
+        elif ttype == _STRUCT:
+            value, pos = _struct(buf, pos, depth + 1, exp[1] if exp is not None else _ANY)
+        elif ttype == _LIST or ttype == _SET:
+            if exp is not None and exp[1][1] is _ROW_GROUP:  # walked, only column counts kept
+                value, pos = _row_groups(buf, pos, depth + 1)
+            else:
+                value, pos = _list(buf, pos, depth + 1, exp[1] if exp is not None else None)
+        elif ttype == _TRUE:
+            value = True
+        elif ttype == _FALSE:
+            value = False
+        else:
+            value, pos = _other(buf, pos, ttype, depth + 1)
+        if exp is not None:
+            fields[fid] = value
+    for fid in required:
+        if fid not in fields:
+            raise _Bad("a required field is missing")
+    return fields, pos
+
+
+def _row_groups(buf: bytes, pos: int, depth: int) -> tuple[list, int]:
+    """The number of column chunks of each row group, checking them as pyarrow would."""
+    head = buf[pos]
+    pos += 1
+    size = head >> 4
+    if size == 15:
+        size, pos = _varint(buf, pos)
+    if (head & 0x0F) != _STRUCT:
+        raise _Bad("unexpected list element type")
+    if size > len(buf) - pos:
+        raise _Bad("list longer than the footer")
+    counts = []
+    for _ in range(size):
+        pos, columns = _walk(buf, pos, depth + 1, _ROW_GROUP)
+        counts.append(columns)
+    return counts, pos
+
+
+def _list(buf: bytes, pos: int, depth: int, spec) -> tuple[list, int]:
+    """A list (or set); ``spec`` is ``(element type, element spec)`` or ``None`` (unknown)."""
+    if depth > _MAX_DEPTH:
+        raise _Bad("nested too deeply")
+    head = buf[pos]
+    pos += 1
+    size = head >> 4
+    etype = head & 0x0F
+    if size == 15:
+        size, pos = _varint(buf, pos)
+    end = len(buf)
+    if size > end - pos:
+        raise _Bad("list longer than the footer")
+    inner = _ANY
+    if spec is not None:
+        if spec[0] != etype and not (spec[0] == _TRUE and etype == _FALSE):
+            raise _Bad("unexpected list element type")
+        inner = spec[1]
+    items = []
+    append = items.append
+    if etype == _I32 or etype == _I64 or etype == _I16:
         for _ in range(size):
-            item, pos = _value(buf, pos, etype, depth + 1, espec)
-            items.append(item)
-        return items, pos
+            b = buf[pos]
+            pos += 1
+            if b < 0x80:
+                n = b
+            else:
+                n, pos = _varint_rest(buf, pos, b)
+            append(_int(n, etype))
+    elif etype == _BINARY:
+        for _ in range(size):
+            b = buf[pos]
+            pos += 1
+            if b < 0x80:
+                n = b
+            else:
+                n, pos = _varint_rest(buf, pos, b)
+            stop = pos + n
+            if stop > end:
+                raise _Bad("binary beyond the footer")
+            append(buf[pos:stop])
+            pos = stop
+    elif etype == _STRUCT:
+        for _ in range(size):
+            item, pos = _struct(buf, pos, depth + 1, inner)
+            append(item)
+    elif etype == _TRUE or etype == _FALSE:  # one byte per element
+        for _ in range(size):
+            append(buf[pos] == 1)
+            pos += 1
+    elif etype == _LIST or etype == _SET:
+        for _ in range(size):
+            item, pos = _list(buf, pos, depth + 1, None)
+            append(item)
+    else:
+        for _ in range(size):
+            item, pos = _other(buf, pos, etype, depth + 1)
+            append(item)
+    return items, pos
+
+
+def _walk(buf: bytes, pos: int, depth: int, spec) -> tuple[int, int]:
+    """Check a struct as :func:`_struct` does, keeping nothing (the row groups: many values,
+    none needed). Returns the position after it and the size of its field-1 list (or -1)."""
+    if depth > _MAX_DEPTH:
+        raise _Bad("nested too deeply")
+    known, required = spec
+    seen = 0
+    first = -1
+    fid = 0
+    end = len(buf)
+    while True:
+        head = buf[pos]
+        pos += 1
+        ttype = head & 0x0F
+        if not ttype:  # STOP, whatever the high nibble (as Thrift's C++ reader takes it)
+            break
+        if head >> 4:
+            fid += head >> 4
+        else:
+            n, pos = _varint(buf, pos)
+            fid = _int(n, _I16)
+        exp = known.get(fid)
+        if exp is not None:
+            want = exp[0]
+            if want != ttype and not (want == _TRUE and ttype == _FALSE):
+                raise _Bad("unexpected (or encrypted) field")
+            if fid < 16:
+                seen |= 1 << fid
+        if ttype == _I64 or ttype == _I32 or ttype == _I16:
+            b = buf[pos]
+            pos += 1
+            if b >= 0x80:
+                n, pos = _varint_rest(buf, pos, b)
+                if ttype != _I64:
+                    _int(n, ttype)
+        elif ttype == _BINARY:
+            b = buf[pos]
+            pos += 1
+            if b >= 0x80:
+                b, pos = _varint_rest(buf, pos, b)
+            pos += b
+            if pos > end:
+                raise _Bad("binary beyond the footer")
+        elif ttype == _STRUCT:
+            pos = _walk(buf, pos, depth + 1, exp[1] if exp is not None else _ANY)[0]
+        elif ttype == _LIST or ttype == _SET:
+            inner = exp[1] if exp is not None else None
+            if inner is not None and inner[0] == _STRUCT:
+                head = buf[pos]
+                pos += 1
+                size = head >> 4
+                if size == 15:
+                    size, pos = _varint(buf, pos)
+                if (head & 0x0F) != _STRUCT:
+                    raise _Bad("unexpected list element type")
+                if size > end - pos:
+                    raise _Bad("list longer than the footer")
+                for _ in range(size):
+                    pos = _walk(buf, pos, depth + 1, inner[1])[0]
+            else:
+                items, pos = _list(buf, pos, depth + 1, inner)
+                size = len(items)
+            if fid == 1:
+                first = size
+        elif ttype > _FALSE:
+            pos = _other(buf, pos, ttype, depth + 1)[1]
+    for fid in required:
+        if not seen >> fid & 1:
+            raise _Bad("a required field is missing")
+    return pos, first
+
+
+def _other(buf: bytes, pos: int, ttype: int, depth: int):
+    """The rare types: byte, double, map (never in parquet's footer, but skippable)."""
     if ttype == _BYTE:
         b = buf[pos]
         return (b - 256 if b > 127 else b), pos + 1
@@ -133,76 +318,46 @@ def _value(buf: bytes, pos: int, ttype: int, depth: int, spec=None):
             raise _Bad("double beyond the footer")
         return struct.unpack_from("<d", buf, pos)[0], pos + 8
     if ttype == _MAP:
+        if depth > _MAX_DEPTH:
+            raise _Bad("nested too deeply")
         size, pos = _varint(buf, pos)
         if not size:
-            return {}, pos
+            return None, pos
         if size > len(buf) - pos:
             raise _Bad("map longer than the footer")
         kv = buf[pos]
         pos += 1
-        ktype, vtype = kv >> 4, kv & 0x0F
-        out = {}
         for _ in range(size):
-            k, pos = _element(buf, pos, ktype, depth)
-            v, pos = _element(buf, pos, vtype, depth)
-            out[k if not isinstance(k, list) else tuple(k)] = v
-        return out, pos
+            for t in (kv >> 4, kv & 0x0F):
+                pos = _element(buf, pos, t, depth + 1)
+        return None, pos
     raise _Bad(f"unknown compact type {ttype}")
 
 
-def _element(buf: bytes, pos: int, ttype: int, depth: int):
+def _element(buf: bytes, pos: int, ttype: int, depth: int) -> int:
+    """Skip one map key or value."""
     if ttype == _TRUE or ttype == _FALSE:
-        return buf[pos] == 1, pos + 1
-    return _value(buf, pos, ttype, depth + 1)
-
-
-def _struct(buf: bytes, pos: int, depth: int = 0, spec=None) -> tuple[dict, int]:
-    """Decode a struct into ``{field id: value}``.
-
-    With a ``spec`` (``({field id: (type, inner spec)}, required ids)``), a known field of an
-    unexpected wire type or a missing required field is an error, as in generated Thrift
-    readers (which pyarrow uses): the pure reader then leaves the file to pyarrow.
-    """
-    if depth > _MAX_DEPTH:
-        raise _Bad("nested too deeply")
-    known, required = spec if spec is not None else (_NO_FIELDS, ())
-    fields: dict = {}
-    last = 0
-    while True:
-        head = buf[pos]
-        pos += 1
-        if head == _STOP:
-            for fid in required:
-                if fid not in fields:
-                    raise _Bad("a required field is missing")
-            return fields, pos
-        ttype = head & 0x0F
-        delta = head >> 4
-        if delta:
-            fid = last + delta
-        else:
-            fid, pos = _zigzag(buf, pos)
-            if not -32768 <= fid < 32768:
-                raise _Bad("field id out of range")
-        last = fid
-        expected = known.get(fid)
-        inner = None
-        if expected is not None:
-            if not _same(ttype, expected[0]):
-                raise _Bad("unexpected field type")
-            inner = expected[1]
-        if ttype == _TRUE:
-            value = True
-        elif ttype == _FALSE:
-            value = False
-        else:
-            value, pos = _value(buf, pos, ttype, depth, inner)
-        fields[fid] = value
+        return pos + 1
+    if ttype == _I32 or ttype == _I64 or ttype == _I16:
+        n, pos = _varint(buf, pos)
+        _int(n, ttype)
+        return pos
+    if ttype == _BINARY:
+        n, pos = _varint(buf, pos)
+        if pos + n > len(buf):
+            raise _Bad("binary beyond the footer")
+        return pos + n
+    if ttype == _STRUCT:
+        return _struct(buf, pos, depth + 1, _ANY)[1]
+    if ttype == _LIST or ttype == _SET:
+        return _list(buf, pos, depth + 1, None)[1]
+    return _other(buf, pos, ttype, depth + 1)[1]
 
 
 # The parquet.thrift structures reachable from FileMetaData (field id: (type, inner spec)),
 # with their required fields.
-_NO_FIELDS: dict = {}
+_ANY: tuple = ({}, ())
+_FORBID = (-1, None)  # encryption: no wire type matches, the file goes to pyarrow
 _I32_, _I64_, _BIN_, _BOOL_ = (_I32, None), (_I64, None), (_BINARY, None), (_TRUE, None)
 _EMPTY = ({}, ())
 _TIME_UNIT = ({1: (_STRUCT, _EMPTY), 2: (_STRUCT, _EMPTY), 3: (_STRUCT, _EMPTY)}, ())
@@ -225,13 +380,14 @@ _COLUMN_META = ({1: _I32_, 2: (_LIST, (_I32, None)), 3: (_LIST, (_BINARY, None))
                                  3: (_LIST, (_I64, None))}, ()))},
                 (1, 2, 3, 4, 5, 6, 7, 9))
 _COLUMN_CHUNK = ({1: _BIN_, 2: _I64_, 3: (_STRUCT, _COLUMN_META), 4: _I64_, 5: _I32_,
-                  6: _I64_, 7: _I32_}, (2,))
+                  6: _I64_, 7: _I32_, 8: _FORBID, 9: _FORBID}, (2,))
 _ROW_GROUP = ({1: (_LIST, (_STRUCT, _COLUMN_CHUNK)), 2: _I64_, 3: _I64_,
                4: (_LIST, (_STRUCT, ({1: _I32_, 2: _BOOL_, 3: _BOOL_}, (1, 2, 3)))),
                5: _I64_, 6: _I64_, 7: (_I16, None)}, (1, 2, 3))
 _FILE_META = ({1: _I32_, 2: (_LIST, (_STRUCT, _SCHEMA_ELEMENT)), 3: _I64_,
                4: (_LIST, (_STRUCT, _ROW_GROUP)), 5: (_LIST, (_STRUCT, _KEY_VALUE)), 6: _BIN_,
-               7: (_LIST, (_STRUCT, ({1: (_STRUCT, _EMPTY)}, ())))}, (1, 2, 3, 4))
+               7: (_LIST, (_STRUCT, ({1: (_STRUCT, _EMPTY)}, ()))), 8: (_STRUCT, _ANY),
+               9: _BIN_}, (1, 2, 3, 4))
 
 
 # --------------------------------------------------------------------------------------------
@@ -572,14 +728,8 @@ def _decode(footer: bytes) -> FooterSchema | None:
     groups = meta.get(4)
     if not isinstance(groups, list):
         return None
-    for group in groups:
-        if not isinstance(group, dict) or not isinstance(group.get(1), list) \
-                or len(group[1]) != len(names) or not isinstance(group.get(2), int) \
-                or not isinstance(group.get(3), int):
-            return None
-        for chunk in group[1]:
-            if 8 in chunk or 9 in chunk:  # encrypted columns
-                return None
+    if any(columns != len(names) for columns in groups):
+        return None
     kv = meta.get(5, [])
     if not isinstance(kv, list):
         return None
