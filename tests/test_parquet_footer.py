@@ -129,6 +129,18 @@ def test_multiple_row_groups(tmp_path):
     assert assert_fast_and_equal(path).rows == 10_000
 
 
+@pytest.mark.parametrize("rows, columns", [(200_000, 2), (3, 1500), (50_000, 400)])
+def test_big_files_and_big_footers(tmp_path, rows, columns):
+    """Files beyond the first read, footers beyond it too."""
+    path = tmp_path / "big.pqt"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({f"c{i}": rng.random(rows) for i in range(columns)}).to_parquet(path)
+    size = os.stat(path).st_size
+    length = struct.unpack("<I", path.read_bytes()[-8:-4])[0]
+    assert size > 64 * 1024 or length > 64 * 1024
+    assert assert_fast_and_equal(path).shape == (rows, columns)
+
+
 def test_statistics_off_and_dictionary_off(tmp_path):
     path = tmp_path / "o.pqt"
     pq.write_table(pa.table({"a": np.arange(10), "s": list("abcdefghij")}), path,

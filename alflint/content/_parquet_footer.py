@@ -24,6 +24,7 @@ __all__ = ["read_schema", "FooterSchema", "MAX_FOOTER"]
 MAX_FOOTER = 4 * 1024 * 1024
 
 _MAX_DEPTH = 32
+_FIRST_READ = 64 * 1024
 
 
 class _Bad(Exception):
@@ -448,94 +449,104 @@ def _inferred_type(el: dict) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Arrow IPC schema (flatbuffers)
 
+_UNPACK = {fmt: struct.Struct(fmt).unpack_from for fmt in ("<i", "<I", "<H", "<h", "<B", "<q")}
+_U32, _I32S, _U16 = _UNPACK["<I"], _UNPACK["<i"], _UNPACK["<H"]
+_SIZES = {"<i": 4, "<I": 4, "<H": 2, "<h": 2, "<B": 1, "<q": 8}
+
+
 class _FB:
     """Just enough of a flatbuffer reader, verifying as it goes like the flatbuffers Verifier
     Arrow runs (bounds, alignment relative to the buffer start, non-zero offsets,
-    NUL-terminated strings), so that what it accepts Arrow accepts too."""
+    NUL-terminated strings), so that what it accepts Arrow accepts too.
 
-    __slots__ = ("buf", "n")
+    A table is handled as the tuple of its fields' absolute positions (0: absent), its vtable
+    read once.
+    """
+
+    __slots__ = ("buf", "n", "_slots")
 
     def __init__(self, buf: bytes):
         self.buf = buf
         self.n = len(buf)
+        self._slots: dict = {}
 
-    def _check(self, pos: int, size: int, align: int = 1) -> None:
-        if pos < 0 or pos + size > self.n or pos % align:
+    def _scalar(self, fmt: str, pos: int) -> int:
+        size = _SIZES[fmt]
+        if pos < 0 or pos + size > self.n or pos % size:
             raise _Bad("flatbuffer offset out of range or misaligned")
-
-    def _scalar(self, fmt: str, size: int, pos: int) -> int:
-        self._check(pos, size, size)
-        return struct.unpack_from(fmt, self.buf, pos)[0]
+        return _UNPACK[fmt](self.buf, pos)[0]
 
     def deref(self, pos: int) -> int:
         """Follow the uoffset at ``pos``."""
-        off = self._scalar("<I", 4, pos)
+        if pos < 0 or pos + 4 > self.n or pos & 3:
+            raise _Bad("flatbuffer offset out of range or misaligned")
+        off = _U32(self.buf, pos)[0]
         if off == 0:
             raise _Bad("null flatbuffer offset")
         return pos + off
 
-    def table(self, pos: int) -> int:
-        """Check the table at ``pos`` (its vtable) and return ``pos``."""
-        vtable = pos - self._scalar("<i", 4, pos)
-        vsize = self._scalar("<H", 2, vtable)
-        self._check(vtable, vsize, 2)
-        if vsize % 2:
-            raise _Bad("odd vtable size")
-        return pos
+    def table(self, pos: int) -> tuple:
+        """The fields of the table at ``pos``, its vtable checked."""
+        buf, n = self.buf, self.n
+        if pos < 0 or pos + 4 > n or pos & 3:
+            raise _Bad("table out of range or misaligned")
+        vtable = pos - _I32S(buf, pos)[0]
+        if vtable < 0 or vtable + 2 > n or vtable & 1:
+            raise _Bad("vtable out of range or misaligned")
+        vsize = _U16(buf, vtable)[0]
+        if vsize & 1 or vtable + vsize > n:
+            raise _Bad("bad vtable")
+        count = (vsize - 4) >> 1
+        if count <= 0:
+            return ()
+        unpack = self._slots.get(count)
+        if unpack is None:
+            unpack = self._slots[count] = struct.Struct(f"<{count}H").unpack_from
+        return tuple([pos + off if off else 0 for off in unpack(buf, vtable + 4)])
 
-    def _slot(self, tbl: int, index: int) -> int:
-        vtable = tbl - struct.unpack_from("<i", self.buf, tbl)[0]
-        slot = 4 + 2 * index
-        if slot + 2 > struct.unpack_from("<H", self.buf, vtable)[0]:
-            return 0
-        off = struct.unpack_from("<H", self.buf, vtable + slot)[0]
-        return tbl + off if off else 0
+    def scalar(self, tbl: tuple, index: int, fmt: str, default: int) -> int:
+        pos = tbl[index] if index < len(tbl) else 0
+        return self._scalar(fmt, pos) if pos else default
 
-    def scalar(self, tbl: int, index: int, fmt: str, default: int) -> int:
-        pos = self._slot(tbl, index)
-        if not pos:
-            return default
-        return self._scalar(fmt, struct.calcsize(fmt), pos)
+    def sub(self, tbl: tuple, index: int) -> tuple | None:
+        """The table in field ``index``, or ``None`` if absent."""
+        pos = tbl[index] if index < len(tbl) else 0
+        return self.table(self.deref(pos)) if pos else None
 
-    def sub(self, tbl: int, index: int) -> int:
-        """The table in field ``index``, or 0 if absent."""
-        pos = self._slot(tbl, index)
-        return self.table(self.deref(pos)) if pos else 0
-
-    def _vector(self, tbl: int, index: int, elem: int) -> tuple[int, int] | None:
-        pos = self._slot(tbl, index)
+    def _vector(self, tbl: tuple, index: int, elem: int) -> tuple[int, int] | None:
+        pos = tbl[index] if index < len(tbl) else 0
         if not pos:
             return None
         start = self.deref(pos)
-        n = self._scalar("<I", 4, start)
-        self._check(start + 4, n * elem)
+        n = self._scalar("<I", start)
+        if start + 4 + n * elem > self.n:
+            raise _Bad("vector beyond the buffer")
         return start + 4, n
 
-    def string(self, tbl: int, index: int) -> str | None:
+    def string(self, tbl: tuple, index: int) -> str | None:
         vec = self._vector(tbl, index, 1)
         if vec is None:
             return None
         start, n = vec
-        self._check(start + n, 1)
-        if self.buf[start + n] != 0:
+        if start + n >= self.n or self.buf[start + n] != 0:
             raise _Bad("string without its NUL")
         return self.buf[start:start + n].decode("utf-8")
 
-    def tables(self, tbl: int, index: int) -> list[int] | None:
+    def tables(self, tbl: tuple, index: int) -> list | None:
         vec = self._vector(tbl, index, 4)
         if vec is None:
             return None
         start, n = vec
         return [self.table(self.deref(start + 4 * i)) for i in range(n)]
 
-    def skip_vector(self, tbl: int, index: int, elem: int) -> None:
+    def skip_vector(self, tbl: tuple, index: int, elem: int) -> None:
         self._vector(tbl, index, elem)
 
 
 _ARROW_UNITS = ("s", "ms", "us", "ns")  # Arrow TimeUnit: SECOND, MILLISECOND, MICROSECOND, NANOSECOND
 
 
-def _int_table(fb: _FB, body: int) -> str | None:
+def _int_table(fb: _FB, body: tuple) -> str | None:
     width = fb.scalar(body, 0, "<i", 0)
     signed = fb.scalar(body, 1, "<B", 0)
     if width not in (8, 16, 32, 64):
@@ -543,11 +554,11 @@ def _int_table(fb: _FB, body: int) -> str | None:
     return f"{'' if signed else 'u'}int{width}"
 
 
-def _arrow_type(fb: _FB, field: int) -> tuple | None:
+def _arrow_type(fb: _FB, field: tuple) -> tuple | None:
     """The value type of one Arrow ``Field`` as a small tuple, or ``None`` if not understood."""
     tag = fb.scalar(field, 2, "<B", 0)
     body = fb.sub(field, 3)
-    if not body:
+    if body is None:
         return None
     if tag == 1:
         return ("null",)
@@ -586,7 +597,7 @@ def _arrow_type(fb: _FB, field: int) -> tuple | None:
     return None
 
 
-def _key_values(fb: _FB, tbl: int, index: int) -> dict | None:
+def _key_values(fb: _FB, tbl: tuple, index: int) -> dict | None:
     items = fb.tables(tbl, index)
     if items is None:
         return {}
@@ -622,7 +633,7 @@ def _arrow_fields(raw: bytes) -> tuple[list, dict] | None:
     if _key_values(fb, message, 4) is None:
         return None
     schema = fb.sub(message, 2)
-    if not schema:
+    if schema is None:
         return None
     if fb.scalar(schema, 0, "<h", 0) != 0:  # big-endian
         return None
@@ -650,10 +661,10 @@ def _arrow_fields(raw: bytes) -> tuple[list, dict] | None:
             return None
         dictionary = None
         enc = fb.sub(field, 4)
-        if enc:
+        if enc is not None:
             fb.scalar(enc, 0, "<q", 0)  # id
             index = fb.sub(enc, 1)
-            index_type = _int_table(fb, index) if index else None
+            index_type = _int_table(fb, index) if index is not None else None
             if index_type is None:
                 return None
             if fb.scalar(enc, 3, "<h", 0) != 0:  # dictionaryKind: only DenseArray
@@ -772,17 +783,29 @@ def read_schema(path: str | os.PathLike, size: int | None = None) -> FooterSchem
         with open(path, "rb", buffering=0) as f:
             if size is None:
                 size = os.fstat(f.fileno()).st_size
-            if size < 12 or f.read(4) != b"PAR1":
+            if size < 12:
                 return None
-            f.seek(size - 8)
-            tail = f.read(8)
-            if len(tail) != 8 or tail[4:] != b"PAR1":
+            # one read covers the footer of a small file (and its head magic)
+            chunk_size = min(size, _FIRST_READ)
+            f.seek(size - chunk_size)
+            chunk = f.read(chunk_size)
+            if len(chunk) != chunk_size or chunk[-4:] != b"PAR1":
                 return None
-            length = struct.unpack_from("<I", tail, 0)[0]
+            length = struct.unpack_from("<I", chunk, chunk_size - 8)[0]
             if length <= 0 or length > MAX_FOOTER or length + 8 > size - 4:
                 return None
-            f.seek(size - 8 - length)
-            footer = f.read(length)
+            if chunk_size == size:
+                head = chunk[:4]
+            else:
+                f.seek(0)
+                head = f.read(4)
+            if head != b"PAR1":
+                return None
+            if length + 8 <= chunk_size:
+                footer = chunk[chunk_size - 8 - length:chunk_size - 8]
+            else:
+                f.seek(size - 8 - length)
+                footer = f.read(length)
         if len(footer) != length:
             return None
         return _decode(footer)
