@@ -18,7 +18,7 @@ import base64
 import os
 import struct
 
-__all__ = ["read_schema", "FooterSchema", "MAX_FOOTER"]
+__all__ = ["MAX_FOOTER", "FooterSchema", "read_schema"]
 
 #: Footers larger than this are left to pyarrow.
 MAX_FOOTER = 4 * 1024 * 1024
@@ -35,7 +35,7 @@ class FooterSchema:
     """What the footer says: ``num_rows``, ``names``, ``types`` (``str(pa_type)``) and
     ``pandas`` (the raw ``pandas`` key-value metadata, or ``None``)."""
 
-    __slots__ = ("num_rows", "names", "types", "pandas")
+    __slots__ = ("names", "num_rows", "pandas", "types")
 
     def __init__(self, num_rows: int, names: list, types: list, pandas: bytes | None):
         self.num_rows = num_rows
@@ -463,7 +463,7 @@ class _FB:
     read once.
     """
 
-    __slots__ = ("buf", "n", "_slots")
+    __slots__ = ("_slots", "buf", "n")
 
     def __init__(self, buf: bytes):
         self.buf = buf
