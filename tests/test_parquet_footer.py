@@ -20,12 +20,13 @@ from hypothesis import strategies as st
 
 from alflint.content import ContentError
 from alflint.content._parquet_footer import read_schema
-from alflint.content.parquet import _pyarrow_facts, parquet_facts
+from alflint.content.parquet import _pure_facts, _pyarrow_facts, parquet_facts
 
 
 def both(path):
-    """``parquet_facts`` (pure first) and the pyarrow-only facts of the same file."""
-    return parquet_facts(path), _pyarrow_facts(path, os.stat(path).st_size)
+    """The pure reader's facts (``parquet_facts`` when it steps aside) and pyarrow's."""
+    size = os.stat(path).st_size
+    return _pure_facts(path, size) or parquet_facts(path), _pyarrow_facts(path, size)
 
 
 def assert_fast_and_equal(path):
@@ -407,3 +408,20 @@ def test_no_pyarrow_no_numpy_import(tmp_path):
             "sorted(m for m in sys.modules if m.split('.')[0] in ('pyarrow', 'numpy', 'pandas')); "
             "assert f.columns == ('x', 'c', 't'), f")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_pyarrow_takes_over_after_the_pure_budget(tmp_path):
+    """A few files stay pyarrow-free; a repository's worth pays pyarrow's import once."""
+    paths = []
+    for i in range(3):
+        paths.append(tmp_path / f"t{i}.pqt")
+        pd.DataFrame({"x": np.arange(i + 1)}).to_parquet(paths[-1])
+    code = (
+        "import sys; from alflint.content import parquet as p; p.PURE_BUDGET = 2; "
+        f"rows = [p.parquet_facts(f).rows for f in {[str(x) for x in paths]!r}[:2]]; "
+        "before = 'pyarrow' in sys.modules; "
+        f"rows.append(p.parquet_facts({str(paths[2])!r}).rows); "
+        "print(rows, before, 'pyarrow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+    assert out == "[1, 2, 3] False True"

@@ -179,3 +179,34 @@ def test_decreasing_times_warn_only_when_selected(tmp_path):
 def test_times_interval_starts_and_timestamps_must_not_decrease(tmp_path, name, array, fires):
     write(tmp_path, {f"{A}/{name}": array})
     assert [i.code for i in issues(tmp_path, ["ALF306"])] == (["ALF306"] if fires else [])
+
+
+@pytest.mark.parametrize("dtype", ["<i1", "<u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", ">i4", ">u8"])
+@pytest.mark.parametrize("count", [1, 7, 70_000])
+def test_index_range_agrees_with_numpy_for_every_integer_dtype(tmp_path, dtype, count):
+    """Small native arrays take the path without numpy; the answer is numpy's either way."""
+    from alflint.content import read_facts
+    from alflint.rules.relations import index_range
+
+    values = (np.arange(count) * 37 % 101 - (40 if dtype[1] == "i" else 0)).astype(dtype)
+    path = tmp_path / "spikes.clusters.npy"
+    np.save(path, values)
+    assert index_range(str(path), read_facts(path, "npy")) == (int(values.min()), int(values.max()))
+
+
+def test_relation_check_on_small_arrays_does_not_import_numpy(tmp_path):
+    import subprocess
+    import sys
+
+    alf = tmp_path / "subj" / "2021-01-01" / "001" / "alf"
+    alf.mkdir(parents=True)
+    np.save(alf / "spikes.clusters.npy", np.array([0, 1, 5], dtype="<i8"))
+    np.save(alf / "spikes.times.npy", np.array([0.1, 0.2, 0.3]))
+    np.save(alf / "clusters.depths.npy", np.arange(3, dtype=float))
+    code = (
+        "import sys, alflint; r = alflint.check(sys.argv[1]); "
+        "print(sorted({i.code for i in r.issues})); print('numpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert "ALF307" in out[0]  # 5 is past the 3 rows of clusters: the check really ran
+    assert out[1] == "False"
