@@ -17,16 +17,19 @@ unusable, these tables differ on purpose:
 
 The writer takes plain records (:class:`SessionRow`, :class:`DatasetRow`), so it does not depend
 on how the tree was walked. pyarrow is imported here at module level; ``import alflint`` never
-imports this module. (pyarrow itself imports pandas when it builds arrays from lists; the
-pandas metadata is taken from a one-row prototype frame, so it is what the installed pandas
-writes for ONE's frames.)
+imports this module. Arrays are built from buffers (pyarrow's ``pa.array`` on a list imports
+pandas), and the pandas metadata is taken once from a one-row prototype frame, so it is what
+the installed pandas writes for ONE's frames; it is remembered in the user's cache folder, so
+writing tables does not import pandas.
 """
 
 from __future__ import annotations
 
+import array
 import datetime
 import functools
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -212,13 +215,49 @@ def datasets_schema(hashed: bool = False, mtime: bool = False) -> pa.Schema:
     return pa.schema(fields)
 
 
+#: Bump when the prototype frames below change (the remembered metadata is then rebuilt).
+_PROTOTYPE_VERSION = 1
+
+
 @functools.lru_cache(maxsize=None)
 def _pandas_metadata(table: str, hashed: bool, mtime: bool) -> bytes:
     """The ``pandas`` schema metadata pandas itself writes for a frame of this table.
 
     Produced from a one-row prototype frame with ONE's dtypes (the way ONE writes its tables),
     so ``pandas.read_parquet`` restores the index and dtypes exactly as for ONE's own tables.
+    Importing pandas costs 0.4 s, so the result is remembered in the user's cache folder per
+    pandas and pyarrow version.
     """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        key = f"{table}-{int(hashed)}{int(mtime)}-v{_PROTOTYPE_VERSION}-pandas{version('pandas')}-pyarrow{pa.__version__}"
+    except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
+        key = None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = os.path.join(base, "alflint", "pandas-metadata", key + ".json") if key and base else None
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                found = fh.read()
+            json.loads(found)  # a damaged file is rebuilt
+            return found
+        except (OSError, ValueError):
+            pass
+    found = _prototype_metadata(table, hashed, mtime)
+    if path is not None:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(found)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return found
+
+
+def _prototype_metadata(table: str, hashed: bool, mtime: bool) -> bytes:
     import pandas as pd
 
     if table == "sessions":
@@ -291,6 +330,30 @@ def _with_metadata(schema: pa.Schema, table: str, origin: str, hashed=False, mti
 # --------------------------------------------------------------------------------------------
 # Building
 # --------------------------------------------------------------------------------------------
+
+
+# Arrays are built from buffers, not with pa.array(list): pyarrow's first pa.array() call
+# imports pandas to ask whether the list is a pandas object (0.4 s of an index).
+
+
+def _strings(values: list[str], large: bool = False) -> pa.Array:
+    """A (large_)string array of non-null Python strings."""
+    encoded = [v.encode("utf-8", "surrogatepass") for v in values]
+    offsets = array.array("q" if large else "i", [0])
+    offsets.extend(itertools.accumulate(map(len, encoded)))
+    if not large and offsets[-1] >= 2**31:
+        raise ValueError("a string column of more than 2 GiB")
+    kind = pa.large_string() if large else pa.string()
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+
+
+def _fixed(kind: pa.DataType, code: str, values: list[int]) -> pa.Array:
+    """A fixed-width numeric (or date32) array of non-null Python ints (``code``: array module)."""
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(array.array(code, values))])
+
+
+def _bools(values: list[bool]) -> pa.Array:
+    return _fixed(pa.int8(), "b", values).cast(pa.bool_())
 
 
 def _check_session(row: SessionRow) -> int:
@@ -377,13 +440,13 @@ def build_tables(
     ses_order = sorted(by_path.values(), key=lambda item: item[1])
     ses_table = pa.Table.from_arrays(
         [
-            pa.array([item[4] for item in ses_order], pa.string()),
-            pa.array([item[3].subject for item in ses_order], pa.string()),
-            pa.array([item[2] for item in ses_order], pa.int32()).cast(pa.date32()),
-            pa.array([int(item[3].number) for item in ses_order], pa.uint16()),
-            pa.array([""] * len(ses_order), pa.string()),
-            pa.array([""] * len(ses_order), pa.string()),
-            pa.array([item[1] for item in ses_order], pa.large_string()),
+            _strings([item[4] for item in ses_order]),
+            _strings([item[3].subject for item in ses_order]),
+            _fixed(pa.date32(), "i", [item[2] for item in ses_order]),
+            _fixed(pa.uint16(), "H", [int(item[3].number) for item in ses_order]),
+            _strings([""] * len(ses_order)),
+            _strings([""] * len(ses_order)),
+            _strings([item[1] for item in ses_order], large=True),
         ],
         schema=_with_metadata(sessions_schema(), "sessions", origin),
     )
@@ -449,24 +512,24 @@ def build_tables(
     n = len(records)
     if n:
         qc = pa.DictionaryArray.from_arrays(
-            pa.array([0] * n, pa.int8()), pa.array(list(QC_CATEGORIES), pa.string()), ordered=True
+            _fixed(pa.int8(), "b", [0] * n), _strings(list(QC_CATEGORIES)), ordered=True
         )
     else:
         # Parquet keeps a dictionary's values only with its data: an empty categorical comes
         # back without categories and ONE's qc filter then raises TypeError (as on ONE's own
         # empty tables). An empty string column compares fine.
-        qc = pa.array([], pa.string())
+        qc = _strings([])
     columns = [
-        pa.array([r[2] for r in records], pa.string()),
-        pa.array([r[3] for r in records], pa.uint64()),
-        pa.array([r[4] for r in records], pa.string()) if hashed else pa.nulls(n),
-        pa.array([True] * n, pa.bool_()),
+        _strings([r[2] for r in records]),
+        _fixed(pa.uint64(), "Q", [r[3] for r in records]),
+        _strings([r[4] for r in records]) if hashed else pa.nulls(n),
+        _bools([True] * n),
         qc,
-        pa.array(default, pa.bool_()),
+        _bools(default),
     ]
     if store_mtime:
-        columns.append(pa.array([r[5] for r in records], pa.int64()))
-    columns += [pa.array([r[0] for r in records], pa.large_string()), pa.array([r[1] for r in records], pa.large_string())]
+        columns.append(_fixed(pa.int64(), "q", [r[5] for r in records]))
+    columns += [_strings([r[0] for r in records], large=True), _strings([r[1] for r in records], large=True)]
     schema = _with_metadata(datasets_schema(bool(hashed), store_mtime), "datasets", origin, bool(hashed), store_mtime)
     if not n:
         schema = _empty_qc(schema)
