@@ -83,7 +83,7 @@ def walk(
         visited = set()
         rels = [""] + (["/".join(start.split("/")[: i + 1]) for i in range(start.count("/") + 1)] if start else [])
     else:
-        rels = []  # the caller's walk already stood in every folder above start
+        rels = [start]  # the caller's walk already stood in every folder above start
     for rel in rels:
         try:
             st = os.stat(os.path.join(root_abs, rel) if rel else root_abs)
@@ -93,14 +93,14 @@ def walk(
         visited.add((st.st_dev, st.st_ino))
     here = os.path.join(root_abs, start) if start else root_abs
     result.visited = visited
-    _walk(result, [(start, here)], exclude, visited, _readable if check_readable else None, split)
+    _walk(result, [(start, here, st.st_dev)], exclude, visited, _readable if check_readable else None, split)
     return result
 
 
-def _walk(result: Walk, stack: list[tuple[str, str]], exclude: Exclude | None, visited: set, readable: Callable | None, split: Split | None) -> None:
+def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | None, visited: set, readable: Callable | None, split: Split | None) -> None:
     files, dirs, problems, units = result.files, result.dirs, result.problems, result.units
     while stack:
-        rel_dir, abs_dir = stack.pop()
+        rel_dir, abs_dir, dev = stack.pop()
         dirs.append(rel_dir)
         prefix = f"{rel_dir}/" if rel_dir else ""
         try:
@@ -131,16 +131,19 @@ def _walk(result: Walk, stack: list[tuple[str, str]], exclude: Exclude | None, v
                         problems.append(WalkProblem(rel, "symlink-loop", "symlinked folder already walked (a loop or a duplicate); not followed again"))
                         continue
                     visited.add(key)
+                    sub_dev = st.st_dev
                 else:
+                    # a plain folder lies on its parent's device (a mount point aside): its
+                    # inode comes with the listing, so marking it visited costs no stat
                     try:
-                        st = entry.stat(follow_symlinks=False)
-                        visited.add((st.st_dev, st.st_ino))
+                        visited.add((dev, entry.inode()))
                     except OSError:
                         pass
+                    sub_dev = dev
                 if split is not None and split(dir_name, entry.name):
                     units.append(rel)
                     continue
-                subdirs.append((rel, entry.path))
+                subdirs.append((rel, entry.path, sub_dev))
                 continue
             if exclude is not None and exclude(rel, False):
                 continue
