@@ -271,7 +271,7 @@ def timed(step: Step, cmd: list[str], env: dict, repeat: int, *, cwd=None, ok=(0
         step.rss_kib.append(rss)
     extra = f" (exit {step.exit}: issues found)" if step.status == "issues" else ""
     runs = f" (median of {' '.join(f'{t:.3f}' for t in step.runs)})" if len(step.runs) > 1 else ""
-    print(f"  {step.name}: {step.runs[-1]:.3f} s{runs}, peak {step.peak_mib:.0f} MiB{extra}", flush=True)
+    print(f"  {step.name}: {step.seconds:.3f} s{runs}, peak {step.peak_mib:.0f} MiB{extra}", flush=True)
     return step
 
 
