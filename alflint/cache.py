@@ -5,8 +5,9 @@ stored under a fingerprint of its walk (every file's path, size and modification
 folders and walk problems) and the next run re-checks only session folders whose
 fingerprint changed; an unchanged repository costs one walk. The whole cache is void when
 anything that decides results changes: alflint's version, the configuration, the selected
-rules and their options and severities, or the source of alflint or of any module defining
-a rule (so an edited rule pack is never answered from old results).
+rules and their options and severities, or the source of alflint, of any module defining
+a rule or of a pack file the configuration names (so an edited rule pack is never answered
+from old results). A pack a plugin ships by name counts through that plugin's rule modules.
 
 Like git's index, a file modified within two seconds of the run cannot be proven unchanged
 by its modification time (a second write in the same clock tick keeps it): such session
@@ -52,8 +53,16 @@ def engine_key(engine: Any) -> str:
         module = sys.modules.get(getattr(r.check, "__module__", ""), None)
         sources.add(getattr(module, "__file__", None) or "")
     here = os.path.dirname(os.path.abspath(__file__))
-    for folder, _, files in os.walk(here):  # alflint itself, whatever this process imported so far
-        sources.update(os.path.join(folder, f) for f in files if f.endswith(".py"))
+    for folder, _, files in os.walk(here):  # alflint itself (code, built-in packs, schemas)
+        sources.update(os.path.join(folder, f) for f in files if f.endswith((".py", ".json")))
+    for spec in getattr(engine.config, "packs", None) or ():  # a lab's own pack files
+        if "/" in spec or spec.endswith(".json"):
+            from .datasettypes import PackError, resolve_pack
+
+            try:
+                sources.add(resolve_pack(spec, engine.config.directory))
+            except PackError as exc:
+                parts.append(("pack", spec, str(exc)))
     for source in sorted(sources):
         try:
             st = os.stat(source)

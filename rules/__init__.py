@@ -35,3 +35,14 @@ def alflint_rules():
             raise
         found.extend(v for v in vars(module).values() if isinstance(v, Rule))
     return sorted(found, key=lambda r: r.code)
+
+
+@hookimpl
+def alflint_configure(config):
+    """A new run reads the configured packs again: an edited pack file must be seen by a
+    long-lived process (a notebook, a test session) as by a new one."""
+    import sys
+
+    packs = sys.modules.get(f"{__name__}.packs")
+    if packs is not None:
+        packs._CACHE.clear()

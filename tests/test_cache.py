@@ -229,3 +229,21 @@ def test_split_run_keeps_walk_problems_and_nested_sessions(tmp_path):
     split = alflint.check(root, jobs=2, cache=True)
     assert {"ALF407", "ALF111"} <= {i.code for i in serial.issues}
     assert codes(split) == codes(serial)
+
+
+def test_an_edited_pack_file_invalidates_the_cache(tmp_path):
+    """A lab's pack named by path is rules as data: editing it must change the results."""
+    import json
+
+    root = make_repo(tmp_path / "repo")
+    (first_session(root) / "Bad-name.times.npy").unlink()
+    pack = {"name": "lab", "dataset_types": [{"name": n, "filename_pattern": f"{n}.*"} for n in (
+        "trials.intervals", "trials.goCue_times", "wheel.position", "wheel.timestamps")]}
+    (root / "lab.json").write_text(json.dumps(pack))
+    (root / "alflint.toml").write_text('packs = ["./lab.json"]\n')
+    assert not alflint.check(root, cache=True).errors
+    pack["dataset_types"] = pack["dataset_types"][:3]  # wheel.timestamps no longer a known type
+    (root / "lab.json").write_text(json.dumps(pack))
+    found = alflint.check(root, cache=True)
+    assert {i.code for i in found.errors} == {"ALF601"}
+    assert len(found.errors) == MIN_UNITS + 4
