@@ -254,6 +254,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .engine import Engine
 
     paths = args.paths or ["."]
+    records = None
     for p in paths:
         if not os.path.lexists(p):
             sys.stderr.write(f"alflint: error: no such file or folder: {p}\n")
@@ -270,6 +271,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
         except (OSError, ReportLoadError, ValueError) as exc:
             sys.stderr.write(f"alflint: error: cannot load report {args.load}: {exc}\n")
             return EXIT_USAGE
+    elif args.index and len(paths) == 1 and os.path.isdir(paths[0]):
+        # one walk and one check serve the report and the tables
+        report, records = engine.check_records(paths[0], jobs=_jobs(args.jobs), progress=not args.quiet, cache=args.cache)
     else:
         report = engine.check(paths, jobs=_jobs(args.jobs), progress=not args.quiet, cache=args.cache)
     if args.quiet and args.format == "text":
@@ -278,7 +282,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     _emit(text, args.output_file)
     status = EXIT_OK if args.exit_zero and not report.internal_errors else _exit_status(report, args.strict)
     if args.index and status == EXIT_OK and not args.load:
-        return _index(paths[0], args)
+        return _index(paths[0], args, (report, records) if records is not None else None)
     return status
 
 
@@ -286,14 +290,14 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return _index(args.root, args)
 
 
-def _index(root: str, args: argparse.Namespace) -> int:
+def _index(root: str, args: argparse.Namespace, checked: tuple | None = None) -> int:
     try:
         from .indexer import index_command
     except ImportError:  # pragma: no cover - a build without pyarrow
         sys.stderr.write("alflint: error: indexing is not available in this build\n")
         return EXIT_USAGE
     args.jobs = _jobs(getattr(args, "jobs", None))
-    return index_command(root, args)
+    return index_command(root, args, checked)
 
 
 _COMMANDS = {

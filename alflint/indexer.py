@@ -134,9 +134,11 @@ def index(
     return result.sessions_path, result.datasets_path
 
 
-def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None, jobs=None, cache=True, content=None) -> IndexResult:
+def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None, jobs=None, cache=True, content=None, checked=None) -> IndexResult:
+    """:func:`index`, returning the whole :class:`IndexResult`. ``checked`` is the
+    ``(report, records)`` of a check of ``root`` just run (``alflint check --index``): the
+    tree is then not walked and checked a second time."""
     from .engine import Engine
-    from .partition import records_of
 
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
 
@@ -146,22 +148,12 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     out = os.path.abspath(os.fspath(out_dir)) if out_dir is not None else root
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
-    engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
-    # --update trusts unchanged files: from the result cache when an earlier run filled it
-    # (one walk, session folders compared by fingerprint), else file by file from the
-    # previous tables. A first --update checks everything and fills the cache. The previous
-    # tables are read only when they are needed (hashes to keep, or no warm cache).
-    from .cache import is_warm
-
-    warm = update and cache and is_warm(root)
-    previous = _previous_rows(out) if update and (hash_files or not warm) else {}
-    if warm:
-        report, records = engine.check_records(root, jobs=jobs, cache=True)
-    elif previous:
-        report, collection = _check_changed(engine, root, previous)
-        records = records_of(collection)
+    previous: dict = {}
+    if checked is not None:
+        report, records = checked
     else:
-        report, records = engine.check_records(root, jobs=jobs, cache=update and cache)
+        engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
+        report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache)
     if (report.errors or report.internal_errors) and not force:
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
     from . import tables
@@ -189,6 +181,29 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     del rows, counted.items
     paths = tables.write_tables(out, *built)
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), counted.count)
+
+
+def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: bool, jobs: int, cache: bool) -> tuple[Report, list, dict]:
+    """Check ``root`` for indexing: ``(report, row records, previous rows by (eid, rel_path))``.
+
+    --update trusts unchanged files: from the result cache when an earlier run filled it (one
+    walk, session folders compared by fingerprint), else file by file from the previous
+    tables. A first --update checks everything and fills the cache. The previous tables are
+    read only when they are needed (hashes to keep, or no warm cache).
+    """
+    from .cache import is_warm
+    from .partition import records_of
+
+    warm = update and cache and is_warm(root)
+    previous = _previous_rows(out) if update and (hash_files or not warm) else {}
+    if warm:
+        report, records = engine.check_records(root, jobs=jobs, cache=True)
+    elif previous:
+        report, collection = _check_changed(engine, root, previous)
+        records = records_of(collection)
+    else:
+        report, records = engine.check_records(root, jobs=jobs, cache=update and cache)
+    return report, records, previous
 
 
 class _Counted:
@@ -272,8 +287,9 @@ def _previous_rows(out: str) -> dict[tuple[str, str], object]:
     return rows
 
 
-def index_command(root: str, args: argparse.Namespace) -> int:
-    """The ``alflint index`` / ``alflint check --index`` command; returns the exit status."""
+def index_command(root: str, args: argparse.Namespace, checked: tuple | None = None) -> int:
+    """The ``alflint index`` / ``alflint check --index`` command; returns the exit status.
+    ``checked``: the ``(report, records)`` of the check ``check --index`` just ran."""
     from .reporters import render, use_color
 
     try:
@@ -291,6 +307,7 @@ def index_command(root: str, args: argparse.Namespace) -> int:
             jobs=getattr(args, "jobs", None),
             cache=getattr(args, "cache", True),
             content=False if getattr(args, "no_content", False) else None,
+            checked=checked,
         )
     except IndexRefused as exc:
         fmt = getattr(args, "format", "text")

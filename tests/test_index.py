@@ -173,3 +173,42 @@ def test_no_content_indexes_after_path_rules_only(tmp_path):
     pd = pytest.importorskip("pandas")
     rel_paths = set(pd.read_parquet(root / "datasets.pqt")["rel_path"])
     assert "alf/spikes.amps.npy" in rel_paths and len(rel_paths) == 4
+
+
+COUNTING_RULE = '''
+import os
+
+from alflint.plugin import hookimpl
+from alflint.rule import rule
+
+
+@rule("LAB950", "counted", "info", "session")
+def counted(session, ctx):
+    """Appends the session to a log each time it is checked (to count checks)."""
+    with open(os.environ["ALFLINT_TEST_LOG"], "a") as fh:
+        fh.write(session.key + "\\n")
+    return ()
+
+
+@hookimpl
+def alflint_rules():
+    return [counted]
+'''
+
+
+def test_check_with_index_checks_the_tree_once(tmp_path):
+    """`check --index` writes the tables from the check it just ran, not from a second one."""
+    root = make_repo(tmp_path / "repo")
+    (root / "counting.py").write_text(COUNTING_RULE)
+    (root / "alflint.toml").write_text('plugins = ["counting.py"]\n')
+    log = tmp_path / "log.txt"
+    env = {**os.environ, "NO_COLOR": "1", "ALFLINT_TEST_LOG": str(log)}
+    result = subprocess.run([ALFLINT, "check", str(root), "--index"], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(log.read_text().split()) == ["subj/2021-06-01/001", "subj/2021-06-02/001"]
+    pd = pytest.importorskip("pandas")
+    assert len(pd.read_parquet(root / "datasets.pqt")) == 3
+    log.unlink()
+    result = subprocess.run([ALFLINT, "index", str(root), "--out", str(tmp_path)], capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(log.read_text().split()) == 2  # a plain index checks once too
