@@ -13,79 +13,12 @@ costs a few seconds and a few megabytes; parquet columns and time order are read
 
 from __future__ import annotations
 
-import os
-import sys
-
 from alflint.rule import rule
 
 from .lengths import facts_of, object_rows, role
 
 #: Formats whose values can be read in chunks (parquet: one column, per row group).
 VALUE_FORMATS = ("npy", "bin", "pqt")
-#: Elements per memory-mapped chunk (32 MiB of int64); files up to this size are read at once.
-CHUNK = 1 << 22
-#: Up to this many elements, native-order integers are compared without numpy.
-SMALL = 1 << 16
-
-
-#: memoryview formats of native-order integers, by (kind, itemsize)
-_NATIVE_INTS = {("i", 1): "b", ("u", 1): "B", ("i", 2): "h", ("u", 2): "H", ("i", 4): "i", ("u", 4): "I", ("i", 8): "q", ("u", 8): "Q"}
-_NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
-
-
-def index_range(path: str, facts) -> tuple[int, int] | None:
-    """Minimum and maximum of an integer ``.npy``/``.bin`` array, or None when it is empty.
-
-    Small arrays are read with one ``os.pread`` (and, in native byte order, compared without
-    numpy: the pre-commit hook checks a few sessions and must not pay numpy's import); larger
-    ones through read-only memory maps of ``CHUNK`` elements, one at a time, so memory stays
-    bounded whatever the file size.
-    """
-    import math
-
-    dtype = facts.dtype or ""
-    count = math.prod(facts.shape or ())
-    if count == 0:
-        return None
-    order, kind, size = dtype[:1], dtype[1:2], dtype[2:]
-    code = _NATIVE_INTS.get((kind, int(size))) if size.isdigit() else None
-    native = code is not None and (order in "|=" or order == _NATIVE_ORDER)
-    if native and count <= SMALL:
-        values = memoryview(_read_values(path, facts, count * int(size))).cast(code)
-        return min(values), max(values)
-
-    import numpy as np
-
-    dtype = np.dtype(facts.dtype)
-    if count <= CHUNK:
-        values = np.frombuffer(_read_values(path, facts, count * dtype.itemsize), dtype=dtype)
-        return int(values.min()), int(values.max())
-    lo = hi = None
-    for start in range(0, count, CHUNK):
-        # one short-lived map per chunk: resident memory stays at one chunk, not the file
-        part = np.memmap(path, dtype=dtype, mode="r", offset=facts.data_offset + start * dtype.itemsize,
-                         shape=(min(CHUNK, count - start),))
-        a, b = int(part.min()), int(part.max())
-        del part
-        lo = a if lo is None or a < lo else lo
-        hi = b if hi is None or b > hi else hi
-    return lo, hi
-
-
-def _read_values(path: str, facts, want: int) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
-    try:
-        if hasattr(os, "pread"):
-            data = os.pread(fd, want, facts.data_offset)
-        else:
-            os.lseek(fd, facts.data_offset, 0)
-            data = os.read(fd, want)
-    finally:
-        os.close(fd)
-    if len(data) != want:
-        raise OSError("the file is shorter than its header says")
-    return data
-
 
 _LAST: list = [None, None]  # (session, relations): ALF307 and ALF308 run one after the other
 
@@ -163,17 +96,11 @@ def relation_out_of_range(session, ctx):
         rows = object_rows(group, ctx)
         if rows is None:
             continue
-        try:
-            if facts.format == "pqt":
-                found = int_range(d.abs_path)
-                if not found.is_integer_dtype or found.minimum is None:
-                    continue
-                lo, hi = found.minimum, found.maximum
-            else:
-                found = index_range(d.abs_path, facts)
-                if found is None:
-                    continue
-                lo, hi = found
+        try:  # small arrays without numpy, large ones in chunks (alflint.content.int_range)
+            found = int_range(d.abs_path, facts=None if facts.format == "pqt" else facts)
+            if not found.is_integer_dtype or found.minimum is None:
+                continue
+            lo, hi = found.minimum, found.maximum
         except (ContentError, OSError, ValueError, TypeError):
             continue
         if lo < 0 or hi >= rows:

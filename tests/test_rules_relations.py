@@ -183,15 +183,18 @@ def test_times_interval_starts_and_timestamps_must_not_decrease(tmp_path, name, 
 
 @pytest.mark.parametrize("dtype", ["<i1", "<u1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8", ">i4", ">u8"])
 @pytest.mark.parametrize("count", [1, 7, 70_000])
-def test_index_range_agrees_with_numpy_for_every_integer_dtype(tmp_path, dtype, count):
-    """Small native arrays take the path without numpy; the answer is numpy's either way."""
-    from alflint.content import read_facts
-    from alflint.rules.relations import index_range
+def test_int_range_with_the_rules_facts_agrees_with_numpy(tmp_path, dtype, count):
+    """ALF307 hands the facts it read to int_range (no second header read); small arrays are
+    compared without numpy, large ones in chunks: the answer is numpy's either way."""
+    from alflint.content import int_range
+    from alflint.facts import facts_reader
 
     values = (np.arange(count) * 37 % 101 - (40 if dtype[1] == "i" else 0)).astype(dtype)
     path = tmp_path / "spikes.clusters.npy"
     np.save(path, values)
-    assert index_range(str(path), read_facts(path, "npy")) == (int(values.min()), int(values.max()))
+    dataset = alflint.collect.scan(tmp_path).datasets[0]
+    found = int_range(str(path), facts=facts_reader()(dataset).facts)
+    assert (found.minimum, found.maximum, found.is_integer_dtype) == (int(values.min()), int(values.max()), True)
 
 
 def test_relation_check_on_small_arrays_does_not_import_numpy(tmp_path):

@@ -208,19 +208,21 @@ def _parquet_range(path, column: str | None) -> ValueRange:
 
 
 def int_range(path: str | os.PathLike, *, column: str | None = None,
-              chunk: int = DEFAULT_CHUNK) -> ValueRange:
+              chunk: int = DEFAULT_CHUNK, facts: ContentFacts | None = None) -> ValueRange:
     """Minimum and maximum of a numeric ``.npy``/``.bin`` array (all elements) or of one
     parquet column (``column``; the only column when omitted), reading in chunks.
 
     NaN is ignored; booleans read as 0/1. Raises :class:`ContentError` for malformed files and
-    for values that are not numbers (strings, objects, dates, complex).
+    for values that are not numbers (strings, objects, dates, complex). ``facts``: the
+    array's facts when the caller has read them already (the header is not read again).
     """
     name = os.fspath(path)
     if name.endswith(".pqt"):
         return _parquet_range(path, column)
     if column is not None:
         raise ContentError("a column name applies to parquet tables only", path)
-    facts = _array_facts(path)
+    if facts is None:
+        facts = _array_facts(path)
     kind = facts.kind
     if kind not in ("b", "i", "u", "f"):
         raise ContentError(f"the values are not real numbers (dtype {facts.dtype})", path)
