@@ -9,8 +9,9 @@ The common case of a repository, an ``.npy`` file of a plain dtype written by nu
 buffered file object, no ``fstat``: the size comes from the walk) and one regular expression.
 Small delimited text tables without quotes take another (one read, one split, a delimiter
 count per line), small JSON documents a third (one read, ``json.loads``) and small JSON
-lines files a fourth (one read, the JSON scanner per line). Facts of an ``.npy`` header are
-shared by every file with the same header and size. Anything else, and any file whose size
+lines files a fourth (one read, the JSON scanner per line); parquet footers go to the pure
+reader of :mod:`alflint.content.parquet` with the size the walk found. Facts of an ``.npy``
+header (and of a parquet footer) are shared by every file with the same header and size. Anything else, and any file whose size
 does not agree with its header or whose rows do not agree with its header row, goes through
 :func:`alflint.content.read_facts`, which is the authority and words the errors.
 """
@@ -44,16 +45,25 @@ _O_RDONLY = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 
 _CONTENT: Any = None  # alflint.content, imported on first use (keeps `import alflint.facts` light)
 _DTYPE_INFO: Any = None
+_PURE_PARQUET: Any = None
 
 
 def _content() -> Any:
-    global _CONTENT, _DTYPE_INFO
+    global _CONTENT, _DTYPE_INFO, _PURE_PARQUET
     if _CONTENT is None:
         from . import content
         from .content._dtype import dtype_info
+        from .content.parquet import _pure_facts
 
-        _CONTENT, _DTYPE_INFO = content, dtype_info
+        _CONTENT, _DTYPE_INFO, _PURE_PARQUET = content, dtype_info, _pure_facts
     return _CONTENT
+
+
+def _pure_parquet_facts(path: str, size: int) -> Any:
+    """Facts of a parquet file from its footer, read in pure Python (memoized), or None."""
+    if _PURE_PARQUET is None:
+        _content()
+    return _PURE_PARQUET(path, size)
 
 
 def fast_npy_facts(path: str, size: int) -> Any:
@@ -232,6 +242,8 @@ def facts_reader() -> Callable[[Any], Facts]:
                 found = fast_json_facts(dataset.abs_path, dataset.size)
             elif extension == "jsonable":
                 found = fast_jsonable_facts(dataset.abs_path, dataset.size)
+            elif extension == "pqt" and dataset.size > 0:
+                found = _pure_parquet_facts(dataset.abs_path, dataset.size)
             if found is not None:
                 cached = Facts(found, None)
             else:

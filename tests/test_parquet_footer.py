@@ -410,18 +410,35 @@ def test_no_pyarrow_no_numpy_import(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_pyarrow_takes_over_after_the_pure_budget(tmp_path):
-    """A few files stay pyarrow-free; a repository's worth pays pyarrow's import once."""
+def test_a_repository_of_plain_tables_never_imports_pyarrow(tmp_path):
+    """Footers the pure reader is sure of are decoded once each and pyarrow stays out."""
     paths = []
-    for i in range(3):
+    for i in range(4):
         paths.append(tmp_path / f"t{i}.pqt")
-        pd.DataFrame({"x": np.arange(i + 1)}).to_parquet(paths[-1])
+        pd.DataFrame({"x": np.arange(1 + i % 2)}).to_parquet(paths[-1])  # two distinct footers
     code = (
-        "import sys; from alflint.content import parquet as p; p.PURE_BUDGET = 2; "
-        f"rows = [p.parquet_facts(f).rows for f in {[str(x) for x in paths]!r}[:2]]; "
-        "before = 'pyarrow' in sys.modules; "
-        f"rows.append(p.parquet_facts({str(paths[2])!r}).rows); "
-        "print(rows, before, 'pyarrow' in sys.modules)"
+        "import sys; from alflint.content import parquet as p; "
+        f"facts = [p.parquet_facts(f) for f in {[str(x) for x in paths]!r}]; "
+        "print([f.rows for f in facts], facts[0] is facts[2], facts[1] is facts[3], len(p._SEEN), "
+        "'pyarrow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
-    assert out == "[1, 2, 3] False True"
+    assert out == "[1, 2, 1, 2] True True 2 False"
+
+
+def test_a_footer_seen_before_still_needs_the_same_size(tmp_path):
+    """The memo is keyed by footer bytes and file size: the same footer after more data is
+    not a memo hit, and a file whose footer is gone is still an error."""
+    good = tmp_path / "good.pqt"
+    pd.DataFrame({"x": np.arange(5)}).to_parquet(good)
+    first = parquet_facts(good)
+    assert parquet_facts(good) is first
+    data = good.read_bytes()
+    padded = tmp_path / "padded.pqt"
+    padded.write_bytes(data[:4] + b"\0" * 100 + data[4:])  # same footer bytes, 100 bytes more
+    other = parquet_facts(padded)
+    assert other is not first and (other.size, other.rows) == (len(data) + 100, 5)
+    bad = tmp_path / "bad.pqt"
+    bad.write_bytes(data[:4] + data[-8:])  # the footer's length field, the footer itself gone
+    with pytest.raises(ContentError):
+        parquet_facts(bad)

@@ -18,7 +18,7 @@ import base64
 import os
 import struct
 
-__all__ = ["MAX_FOOTER", "FooterSchema", "read_schema"]
+__all__ = ["MAX_FOOTER", "FooterSchema", "read_schema", "read_footer", "decode_footer"]
 
 #: Footers larger than this are left to pyarrow.
 MAX_FOOTER = 4 * 1024 * 1024
@@ -779,6 +779,24 @@ def _decode(footer: bytes) -> FooterSchema | None:
 
 def read_schema(path: str | os.PathLike, size: int | None = None) -> FooterSchema | None:
     """The footer of the parquet file at ``path``, or ``None`` when pyarrow should decide."""
+    footer = read_footer(path, size)
+    return None if footer is None else decode_footer(footer)
+
+
+def decode_footer(footer: bytes) -> FooterSchema | None:
+    """The schema in the raw footer bytes of :func:`read_footer`, or ``None`` (ask pyarrow)."""
+    try:
+        return _decode(footer)
+    except Exception:  # noqa: BLE001 - anything odd: let pyarrow read it
+        return None
+
+
+def read_footer(path: str | os.PathLike, size: int | None = None) -> bytes | None:
+    """The raw footer (FileMetaData) bytes of the parquet file at ``path`` of ``size`` bytes.
+
+    ``None`` when the file does not look like parquet (magic bytes, footer length) or cannot
+    be read. Everything :func:`decode_footer` reports depends on these bytes alone.
+    """
     try:
         with open(path, "rb", buffering=0) as f:
             if size is None:
@@ -806,8 +824,6 @@ def read_schema(path: str | os.PathLike, size: int | None = None) -> FooterSchem
             else:
                 f.seek(size - 8 - length)
                 footer = f.read(length)
-        if len(footer) != length:
-            return None
-        return _decode(footer)
-    except Exception:  # noqa: BLE001 - anything odd: let pyarrow read it
+        return footer if len(footer) == length else None
+    except Exception:  # noqa: BLE001 - unreadable or odd: the caller asks pyarrow
         return None

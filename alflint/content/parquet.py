@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
-from ._parquet_footer import read_schema
+from ._parquet_footer import decode_footer, read_footer
 from ._types import ContentError, ContentFacts
 
 __all__ = ["parquet_facts", "arrow_kind"]
@@ -76,41 +75,56 @@ def _facts(size: int, rows: int, columns: tuple, types: tuple) -> ContentFacts:
     )
 
 
-def parquet_facts(path: str | os.PathLike) -> ContentFacts:
+def parquet_facts(path: str | os.PathLike, size: int | None = None) -> ContentFacts:
     """Read a parquet footer: ``rows`` from its row count, ``columns`` from its schema.
 
-    The pure-Python footer reader answers until pyarrow is imported anyway: it spares a few
-    files (a pre-commit run) pyarrow's 200 ms import, but per file it costs more than
-    pyarrow, so after ``PURE_BUDGET`` files in one process pyarrow takes over.
+    ``size`` (the file's size, when the caller has it) spares a ``stat``. The pure-Python
+    footer reader answers whenever it is certain, so checking a repository never imports
+    pyarrow for plain tables; pyarrow reads the rest and words the errors.
     """
-    global _pure_reads
-    try:
-        size = os.stat(path).st_size
-    except OSError as exc:
-        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    if size is None:
+        try:
+            size = os.stat(path).st_size
+        except OSError as exc:
+            raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
     if size == 0:
         return ContentFacts(format="pqt", size=0)
-    if _pure_reads < PURE_BUDGET and "pyarrow.parquet" not in sys.modules:
-        _pure_reads += 1
-        facts = _pure_facts(path, size)
-        if facts is not None:
-            return facts
+    facts = _pure_facts(path, size)
+    if facts is not None:
+        return facts
     return _pyarrow_facts(path, size)
 
 
-#: Footers read without pyarrow per process before importing it pays for itself.
-PURE_BUDGET = 256
-_pure_reads = 0
-
-
 def _pure_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
-    """:func:`parquet_facts` from the pure-Python footer reader, or None when it is not sure."""
-    footer = read_schema(path, size)
+    """:func:`parquet_facts` from the pure-Python footer reader, or None when it is not sure.
+
+    Facts depend on the footer bytes and the size alone, and tables written by one pipeline
+    often share a footer byte for byte, so each distinct footer is decoded once per process.
+    """
+    footer = read_footer(path, size)
     if footer is None:
         return None
-    index = _index_columns_raw(footer.pandas)
-    pairs = [(n, t) for n, t in zip(footer.names, footer.types) if n not in index]
-    return _facts(size, footer.num_rows, tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
+    key = (footer, size)
+    found = _SEEN.get(key)
+    if found is None:
+        schema = decode_footer(footer)
+        if schema is None:
+            found = _NOT_SURE
+        else:
+            index = _index_columns_raw(schema.pandas)
+            pairs = [(n, t) for n, t in zip(schema.names, schema.types) if n not in index]
+            found = _facts(size, schema.num_rows, tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
+        if len(footer) <= _MEMO_FOOTER:  # at most _MEMO_SIZE footers of _MEMO_FOOTER bytes kept
+            if len(_SEEN) >= _MEMO_SIZE:
+                _SEEN.clear()
+            _SEEN[key] = found
+    return None if found is _NOT_SURE else found
+
+
+#: Facts (or _NOT_SURE) by (footer bytes, file size).
+_SEEN: dict[tuple[bytes, int], object] = {}
+_NOT_SURE = object()
+_MEMO_SIZE, _MEMO_FOOTER = 1024, 16 * 1024
 
 
 def _pyarrow_facts(path: str | os.PathLike, size: int) -> ContentFacts:
