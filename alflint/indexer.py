@@ -50,22 +50,29 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
     about its object or session); a session with a session-level error is left out whole.
     ``records`` is emptied on the way (a million of them must not outlive their rows).
     """
+    from .tables import DatasetRow
+
+    keys = {r[6]: r[0] for r in records if r[5]}
     sessions, rows, left_out = lazy_rows(records, report)
-    return sessions, list(rows), left_out
+    datasets = [DatasetRow(keys[r[0]], r[2], r[3], None, r[4]) for r in rows]
+    left_out.sort()
+    return sessions, datasets, left_out
 
 
 def lazy_rows(records: list[tuple], report: Report) -> tuple[list, Iterator, list[str]]:
-    """As :func:`rows_from_records`, but the dataset rows come from a generator that empties
-    ``records`` as it goes (``left_out`` is complete once it is exhausted): a million-file
-    index never holds the records and the rows at once."""
+    """The sessions to index, a generator of their rows ``(eid, id, rel_path, size,
+    mtime_ns, is_alf)`` in ``(eid, id)`` order (as :func:`alflint.tables.build_indexed_tables`
+    takes them), and the list of what was left out, complete once the generator is exhausted.
+    The generator empties ``records`` as it goes: a million-file index never holds the
+    records and the rows at once."""
     from .tables import SessionRow
 
     errors = report.errors
     bad_paths = {i.path for i in errors}
     bad_sessions = {i.session for i in errors if i.session is not None and i.path == i.session}
-    records.sort(key=lambda r: r[0], reverse=True)
+    records.sort(key=lambda r: r[6], reverse=True)  # by eid, consumed from the end
     sessions, left_out = [], []
-    for key, lab, subject, date, number, indexable, _ in reversed(records):
+    for key, lab, subject, date, number, indexable, _, _ in reversed(records):
         if not indexable or key in bad_sessions:
             left_out.append(key + "/")
         else:
@@ -74,23 +81,21 @@ def lazy_rows(records: list[tuple], report: Report) -> tuple[list, Iterator, lis
 
 
 def _dataset_rows(records: list[tuple], bad_paths: set[str], bad_sessions: set, left_out: list[str]) -> Iterator:
-    from .tables import DatasetRow
-
     bad_folders = {p.rpartition("/")[0] for p in bad_paths}
     while records:  # consumed from the end: each record is freed once its rows are made
-        key, _, _, _, _, indexable, rows = records.pop()
+        key, _, _, _, _, indexable, _, rows = records.pop()
         if not indexable or key in bad_sessions:
             continue
-        for rel_path, size, mtime_ns, is_alf in rows:
-            if not is_alf:
-                left_out.append(f"{key}/{rel_path}")
+        for row in rows:
+            if not row[5]:
+                left_out.append(f"{key}/{row[2]}")
                 continue
             if bad_folders:  # only files in a folder with errors can be named by one
-                rel = f"{key}/{rel_path}"
+                rel = f"{key}/{row[2]}"
                 if rel.rpartition("/")[0] in bad_folders and (rel in bad_paths or _object_path(rel) in bad_paths):
                     left_out.append(rel)
                     continue
-            yield DatasetRow(key, rel_path, size, None, mtime_ns)
+            yield row
 
 
 def _object_path(rel: str) -> str:
@@ -169,18 +174,20 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
                 known[d] = row.hash
         todo = [d for d in datasets if d not in known]
         known.update(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
-        rows: Iterator = _drain([d._replace(hash=known[d]) for d in datasets])
+        hashed = _drain([d._replace(hash=known[d]) for d in datasets])
         del datasets, known, todo
+        built = tables.build_tables(sessions, hashed, lab=lab, origin=root, store_mtime=True)
     else:
-        # a million-file index must not hold records, rows and tables at once: rows are made
-        # one by one from the records and dropped as the table records are built
+        # a million-file index must not hold records, rows and tables at once: the rows
+        # (made, ids and all, by the workers that checked them) move from the records into
+        # the table's row list one session at a time
         sessions, rows, left_out = lazy_rows(records, report)
         del records
-    counted = _Counted(rows)
-    built = tables.build_tables(sessions, counted, lab=lab, origin=root, store_mtime=hash_files or update)
-    del rows, counted.items
+        built = tables.build_indexed_tables(sessions, rows, lab=lab, origin=root, store_mtime=update)
+        del rows
+    left_out.sort()
     paths = tables.write_tables(out, *built)
-    return IndexResult(paths[0], paths[1], report, left_out, len(sessions), counted.count)
+    return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)
 
 
 def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: bool, jobs: int, cache: bool) -> tuple[Report, list, dict]:
@@ -204,18 +211,6 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     else:
         report, records = engine.check_records(root, jobs=jobs, cache=update and cache)
     return report, records, previous
-
-
-class _Counted:
-    """An iterable that counts what passes through it."""
-
-    def __init__(self, items: Iterator):
-        self.items, self.count = items, 0
-
-    def __iter__(self) -> Iterator:
-        for item in self.items:
-            self.count += 1
-            yield item
 
 
 def _drain(items: list) -> Iterator:

@@ -4,7 +4,7 @@ A session folder is a unit of independence: its files, objects and session rules
 nothing outside it. So the parent walks only the folders above the sessions (few) and the
 files outside them, and hands the session folders to forked workers. Each worker walks,
 collects and checks its share and sends back only what the report needs (issues, counts,
-session keys) and, when indexing, compact row records. Nothing big crosses a process
+session keys) and, when indexing, compact row records with their ids made. Nothing big crosses a process
 boundary and no worker touches memory another built, so both cores do useful work from
 the first ``stat`` to the last rule.
 
@@ -17,9 +17,11 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable
 
 from .collect import _DATE_SHAPE, _DIGITS, Collection, _find_session, collect
+from .ids import canonical_session_path, eid_of, session_dataset_ids
 from .model import Issue
 from .walk import Exclude, Walk, walk
 
@@ -37,15 +39,27 @@ def is_session_folder(parent_name: str, name: str) -> bool:
 def records_of(collection: Collection) -> list[tuple]:
     """Compact per-session records of ``collection`` for building table rows (plain tuples
     pickle fast and a million of them must fit in memory):
-    ``(key, lab, subject, date, number, indexable, datasets)`` with datasets
-    ``(rel_path, size, mtime_ns, is_alf)``; a dataset's path below the root is
-    ``key/rel_path``."""
+    ``(key, lab, subject, date, number, indexable, eid, rows)``, with ``rows`` the session's
+    files as ``(eid, id, rel_path, size, mtime_ns, is_alf)`` sorted by id (the datasets
+    table's order), so the workers of a split run compute the ids, not the parent. A file's
+    path below the root is ``key/rel_path``. Sessions that cannot be indexed (nested,
+    invalid folders, enclosing the root) have eid ``''`` and no rows."""
     out = []
     for s in collection.sessions:
         indexable = s.nested_in is None and not s.reasons and not os.path.isabs(s.key)
-        rows = [(d.rel_path, d.size, d.mtime_ns, d.is_alf) for d in s.datasets] if indexable else []
-        out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, rows))
+        if indexable:
+            eid = eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
+            datasets = s.datasets
+            ids = session_dataset_ids(eid, [d.rel_path for d in datasets])
+            rows = [(eid, i, d.rel_path, d.size, d.mtime_ns, d.is_alf) for i, d in zip(ids, datasets)]
+            rows.sort(key=_by_id)
+        else:
+            eid, rows = "", []
+        out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, eid, rows))
     return out
+
+
+_by_id = itemgetter(1)
 
 
 @dataclass

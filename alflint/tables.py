@@ -42,6 +42,8 @@ from typing import Iterable, NamedTuple, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .ids import _VARIANT, ALFLINT_NAMESPACE, canonical_session_path, dataset_id, eid_of, split_revision
+
 __all__ = [
     "ALFLINT_NAMESPACE",
     "QC_CATEGORIES",
@@ -55,16 +57,13 @@ __all__ = [
     "dataset_id",
     "split_revision",
     "build_tables",
+    "build_indexed_tables",
     "write_tables",
     "read_tables",
     "md5_files",
     "sessions_schema",
     "datasets_schema",
 ]
-
-#: The namespace of every alflint id: ``uuid5(NAMESPACE_URL, 'https://alflint/ids')``, fixed
-#: forever so that ids are the same on every machine and every build.
-ALFLINT_NAMESPACE = uuid.UUID("a88e9596-2a3f-5a51-8b07-5258b6d4f89a")
 
 #: ONE's QC categories in the order of their enum values (the categorical's order).
 QC_CATEGORIES: tuple[str, ...] = ("NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL")
@@ -130,23 +129,6 @@ class PreviousTables(NamedTuple):
 # --------------------------------------------------------------------------------------------
 
 
-def canonical_session_path(lab: str | None, subject: str, date: str, number: str | int) -> str:
-    """``lab/Subjects/subject/date/NNN`` (lab part omitted without lab), number padded to 3."""
-    number = str(number).zfill(3)
-    head = f"{lab}/Subjects/" if lab else ""
-    return f"{head}{subject}/{date}/{number}"
-
-
-#: The hex digit of the RFC 4122 variant nibble (binary 10xx) for each md5 hex digit.
-_VARIANT = {c: "89ab"[int(c, 16) & 3] for c in "0123456789abcdef"}
-
-
-def _uuid3(namespace_bytes: bytes, name: str) -> str:
-    """``str(uuid.uuid3(namespace, name))`` from the md5 hex digest, without UUID objects."""
-    h = hashlib.md5(namespace_bytes + name.encode("utf-8"), usedforsecurity=False).hexdigest()
-    return f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
-
-
 def session_eid(session: SessionRow | str) -> str:
     """The eid of a session: uuid3 under :data:`ALFLINT_NAMESPACE` of its canonical path.
 
@@ -155,24 +137,7 @@ def session_eid(session: SessionRow | str) -> str:
     """
     if isinstance(session, SessionRow):
         session = canonical_session_path(session.lab, session.subject, session.date, session.number)
-    return _uuid3(ALFLINT_NAMESPACE.bytes, session)
-
-
-def dataset_id(eid: str | uuid.UUID, rel_path: str) -> str:
-    """The id of a dataset: uuid3 under its session's eid of its rel_path (unique across sessions)."""
-    return _uuid3(uuid.UUID(str(eid)).bytes, rel_path)
-
-
-def split_revision(rel_path: str) -> tuple[str, str]:
-    """``(rel_path without its #revision#/ folder, revision or '')``."""
-    folder_end = rel_path.rfind("/")
-    if folder_end < 0:
-        return rel_path, ""
-    start = rel_path.rfind("/", 0, folder_end) + 1
-    folder = rel_path[start:folder_end]
-    if len(folder) >= 2 and folder[0] == "#" and folder[-1] == "#":
-        return rel_path[:start] + rel_path[folder_end + 1:], folder[1:-1]
-    return rel_path, ""
+    return eid_of(session)
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,49 +376,11 @@ def build_tables(
     ``001``), a lab conflict, datasets of unknown sessions, empty or non-relative rel_paths,
     duplicate datasets, negative sizes, malformed md5 sums and a partial set of hashes.
     """
-    # Sessions: validate, key by canonical path, sort.
-    # path -> (canonical, eid, days since epoch, row, lab to write, eid as uuid bytes)
-    by_path: dict[str, tuple[str, str, int, SessionRow, str, bytes]] = {}
-    by_canonical: dict[str, str] = {}
-    for row in sessions:
-        if not isinstance(row, SessionRow):
-            row = SessionRow(*row)
-        days = _check_session(row)
-        if row.path in by_path:
-            raise ValueError(f"session {row.path!r} is listed twice")
-        canonical = canonical_session_path(row.lab, row.subject, row.date, row.number)
-        other = by_canonical.get(canonical)
-        if other is not None:
-            raise ValueError(
-                f"sessions {other!r} and {row.path!r} are the same session {canonical!r} for ONE "
-                "(session numbers are compared as integers)"
-            )
-        by_canonical[canonical] = row.path
-        row_lab = row.lab or ""
-        if lab:
-            if row_lab and row_lab != lab:
-                raise ValueError(f"session {row.path!r} belongs to lab {row_lab!r}, not to lab {lab!r} given by lab=")
-            row_lab = lab
-        eid = session_eid(canonical)
-        by_path[row.path] = (canonical, eid, days, row, row_lab, uuid.UUID(eid).bytes)
+    ses_table, by_path = _sessions_table(sessions, lab, origin)
 
-    ses_order = sorted(by_path.values(), key=lambda item: item[1])
-    ses_table = pa.Table.from_arrays(
-        [
-            _strings([item[4] for item in ses_order]),
-            _strings([item[3].subject for item in ses_order]),
-            _fixed(pa.date32(), "i", [item[2] for item in ses_order]),
-            _fixed(pa.uint16(), "H", [int(item[3].number) for item in ses_order]),
-            _strings([""] * len(ses_order)),
-            _strings([""] * len(ses_order)),
-            _strings([item[1] for item in ses_order], large=True),
-        ],
-        schema=_with_metadata(sessions_schema(), "sessions", origin),
-    )
-
-    # Datasets: validate, compute ids and default revisions, sort. This loop runs once per
-    # file of the repository, so it is written for speed.
-    records = []  # (eid, id, rel_path, size, hash, mtime)
+    # Datasets: validate, compute ids, sort. This loop runs once per file of the repository,
+    # so it is written for speed.
+    records = []  # (eid, id, rel_path, size, mtime, hash)
     append = records.append
     md5 = hashlib.md5
     variant = _VARIANT
@@ -480,17 +407,98 @@ def build_tables(
             raise ValueError(f"dataset {rel_path!r} of session {session!r}: hash {digest!r} is not a lower-case md5 hex digest")
         if store_mtime and not isinstance(mtime, int):
             raise ValueError(f"dataset {rel_path!r} of session {session!r}: store_mtime needs mtime_ns")
-        h = md5(info[5] + rel_path.encode("utf-8"), usedforsecurity=False).hexdigest()
-        append((info[1], f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}", rel_path, size, digest, mtime))
+        h = md5(info[2] + rel_path.encode("utf-8"), usedforsecurity=False).hexdigest()
+        append((info[0], f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}", rel_path, size, mtime, digest))
     if hashed and unhashed:
         raise ValueError(
             f"{hashed} datasets have an md5 hash and {unhashed} have none: hash all datasets or none"
         )
     records.sort()  # by (eid, id)
+    hashes = [r[5] for r in records] if hashed else None
+    return ses_table, _datasets_table(records, hashes, by_path, origin, store_mtime)
+
+
+def build_indexed_tables(
+    sessions: Iterable[SessionRow],
+    rows: Iterable[tuple],
+    *,
+    lab: str | None = None,
+    origin: str = "",
+    store_mtime: bool = False,
+) -> tuple[pa.Table, pa.Table]:
+    """:func:`build_tables` from rows whose ids are already made: the indexer's fast path.
+
+    ``rows`` are ``(eid, id, rel_path, size, mtime_ns, ...)`` tuples (further items are
+    ignored) in ``(eid, id)`` order, as the workers of a split check compute them with
+    :func:`alflint.ids.session_dataset_ids` for the files they walked; there are no hashes.
+    Sessions are validated as in :func:`build_tables`; rows are trusted to come from a walk
+    (relative POSIX paths, sizes), but an eid of an unknown session, a row out of order or
+    a repeated row still raise ``ValueError``.
+    """
+    ses_table, by_path = _sessions_table(sessions, lab, origin)
+    rows = rows if isinstance(rows, list) else list(rows)
+    known = {info[0] for info in by_path.values()}
+    eid = None
+    for row in rows:
+        if row[0] != eid:
+            eid = row[0]
+            if eid not in known:
+                raise ValueError(f"dataset {row[2]!r} belongs to a session that is not in the sessions (eid {eid})")
+    return ses_table, _datasets_table(rows, None, by_path, origin, store_mtime)
+
+
+def _sessions_table(sessions: Iterable[SessionRow], lab: str | None, origin: str) -> tuple[pa.Table, dict]:
+    """The sessions table, and ``{path: (eid, row, eid as uuid bytes)}`` for the datasets."""
+    # path -> (canonical, eid, days since epoch, row, lab to write, eid as uuid bytes)
+    by_path: dict[str, tuple[str, str, int, SessionRow, str, bytes]] = {}
+    by_canonical: dict[str, str] = {}
+    for row in sessions:
+        if not isinstance(row, SessionRow):
+            row = SessionRow(*row)
+        days = _check_session(row)
+        if row.path in by_path:
+            raise ValueError(f"session {row.path!r} is listed twice")
+        canonical = canonical_session_path(row.lab, row.subject, row.date, row.number)
+        other = by_canonical.get(canonical)
+        if other is not None:
+            raise ValueError(
+                f"sessions {other!r} and {row.path!r} are the same session {canonical!r} for ONE "
+                "(session numbers are compared as integers)"
+            )
+        by_canonical[canonical] = row.path
+        row_lab = row.lab or ""
+        if lab:
+            if row_lab and row_lab != lab:
+                raise ValueError(f"session {row.path!r} belongs to lab {row_lab!r}, not to lab {lab!r} given by lab=")
+            row_lab = lab
+        eid = eid_of(canonical)
+        by_path[row.path] = (canonical, eid, days, row, row_lab, uuid.UUID(eid).bytes)
+
+    ses_order = sorted(by_path.values(), key=lambda item: item[1])
+    ses_table = pa.Table.from_arrays(
+        [
+            _strings([item[4] for item in ses_order]),
+            _strings([item[3].subject for item in ses_order]),
+            _fixed(pa.date32(), "i", [item[2] for item in ses_order]),
+            _fixed(pa.uint16(), "H", [int(item[3].number) for item in ses_order]),
+            _strings([""] * len(ses_order)),
+            _strings([""] * len(ses_order)),
+            _strings([item[1] for item in ses_order], large=True),
+        ],
+        schema=_with_metadata(sessions_schema(), "sessions", origin),
+    )
+    return ses_table, {path: (item[1], item[3], item[5]) for path, item in by_path.items()}
+
+
+def _datasets_table(records: list[tuple], hashes: list[str] | None, by_path: dict, origin: str, store_mtime: bool) -> pa.Table:
+    """The datasets table from ``(eid, id, rel_path, size, mtime_ns, ...)`` records sorted
+    by ``(eid, id)``, and their md5 sums (or None: a column of nulls)."""
     for before, after in zip(records, records[1:]):
-        if before[:2] == after[:2]:
-            session = next(p for p, info in by_path.items() if info[1] == after[0])
-            raise ValueError(f"dataset {after[2]!r} of session {session!r} is listed twice")
+        if before[:2] >= after[:2]:
+            session = next((p for p, info in by_path.items() if info[0] == after[0]), after[0])
+            if before[:2] == after[:2]:
+                raise ValueError(f"dataset {after[2]!r} of session {session!r} is listed twice")
+            raise ValueError(f"dataset {after[2]!r} of session {session!r} is out of (eid, id) order")
 
     # default_revision: the greatest revision (plain string order, '' lowest) per
     # (session, rel_path without the revision folder). Only revisioned paths hold '#'.
@@ -519,21 +527,22 @@ def build_tables(
         # back without categories and ONE's qc filter then raises TypeError (as on ONE's own
         # empty tables). An empty string column compares fine.
         qc = _strings([])
+    hashed = hashes is not None and n > 0
     columns = [
         _strings([r[2] for r in records]),
         _fixed(pa.uint64(), "Q", [r[3] for r in records]),
-        _strings([r[4] for r in records]) if hashed else pa.nulls(n),
+        _strings(hashes) if hashed else pa.nulls(n),
         _bools([True] * n),
         qc,
         _bools(default),
     ]
     if store_mtime:
-        columns.append(_fixed(pa.int64(), "q", [r[5] for r in records]))
+        columns.append(_fixed(pa.int64(), "q", [r[4] for r in records]))
     columns += [_strings([r[0] for r in records], large=True), _strings([r[1] for r in records], large=True)]
-    schema = _with_metadata(datasets_schema(bool(hashed), store_mtime), "datasets", origin, bool(hashed), store_mtime)
+    schema = _with_metadata(datasets_schema(hashed, store_mtime), "datasets", origin, hashed, store_mtime)
     if not n:
         schema = _empty_qc(schema)
-    return ses_table, pa.Table.from_arrays(columns, schema=schema)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ import hashlib
 import json
 import logging
 import os
+import subprocess
+import sys
 import uuid
 import warnings
 from contextlib import contextmanager
@@ -27,6 +29,7 @@ one_api = pytest.importorskip("one.api")
 from one.alf.cache import make_parquet_db  # noqa: E402
 
 from alflint import tables  # noqa: E402
+from alflint.ids import session_dataset_ids, uuid3_text  # noqa: E402
 from alflint.tables import (  # noqa: E402
     ALFLINT_NAMESPACE,
     DatasetRow,
@@ -826,7 +829,15 @@ def test_fast_uuid3_equals_uuid_module():
     names = ["", "a", "alf/spikes.times.npy", "ünï/cödé.x.npy", "x" * 300] + [f"n{i}/{i * 7919}" for i in range(2000)]
     for namespace in (ALFLINT_NAMESPACE, uuid.UUID(session_eid("s/2021-06-01/001"))):
         for name in names:
-            assert tables._uuid3(namespace.bytes, name) == str(uuid.uuid3(namespace, name))
+            assert uuid3_text(namespace.bytes, name) == str(uuid.uuid3(namespace, name))
+        assert session_dataset_ids(str(namespace), names) == [str(uuid.uuid3(namespace, n)) for n in names]
+
+
+def test_ids_need_neither_pyarrow_nor_tables():
+    """Workers compute ids while they collect: the ids module is standard library only."""
+    code = ("import sys, alflint.ids as i; i.session_dataset_ids(i.eid_of('s/2021-06-01/001'), ['a.b.npy']); "
+            "assert not {'pyarrow', 'alflint.tables', 'numpy'} & set(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_writing_tables_imports_pandas_only_to_learn_its_metadata_once(tmp_path):
