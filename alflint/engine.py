@@ -205,7 +205,9 @@ class Engine:
                 runner.session(session)
                 if progress is not None:
                     progress(1)
-        runner.apply("path", [d for d in collection.datasets if d.session is None and (targets is None or d.rel in targets)])
+        outside = [d for d in collection.datasets if d.session is None and (targets is None or d.rel in targets)]
+        runner.apply_per_name(outside)
+        runner.apply("path", outside)
         runner.apply("repository", [collection])
         self.crashes = runner.crashes
         return runner.issues
@@ -221,6 +223,9 @@ class Engine:
             session = _enclosing_session(target, path)  # e.g. a broken symlink inside a session
         return Issue(r.code, r.name, severity or self.decider.severity_of(r), path, message, session, collection_name, revision)
 
+
+#: Distinct file names whose per-name rule outcomes one run remembers at most.
+_NAME_MEMO_SIZE = 200_000
 
 #: Below this many files a check stays in one process (forking costs more than it saves).
 PARALLEL_MIN_FILES = 2000
@@ -253,10 +258,14 @@ class _Runner:
         self.sessions = collection.sessions
         self.by_rel = {d.rel: d for d in collection.datasets}
         self.by_scope: dict[str, list[tuple[Rule, RuleContext]]] = {s: [] for s in ("path", "object", "session", "repository")}
+        self.per_name: list[tuple[Rule, RuleContext]] = []
         for r in engine.active:
             if only is not None and not only(r):
                 continue
-            self.by_scope[r.scope].append((r, RuleContext(r, engine.options_for(r), collection, engine.config, facts)))
+            pair = (r, RuleContext(r, engine.options_for(r), collection, engine.config, facts))
+            (self.per_name if r.per_name else self.by_scope[r.scope]).append(pair)
+        #: outcomes of the per-name rules by (file name, outside any session)
+        self.name_memo: dict[tuple[str, bool], tuple] = {}
         self.objects: dict[int, list[AlfObject]] = {}
         for obj in collection.objects:
             self.objects.setdefault(id(obj.session), []).append(obj)
@@ -269,9 +278,45 @@ class _Runner:
         if self.targets is not None:
             datasets = [d for d in datasets if d.rel in self.targets]
             objects = [o for o in objects if _target_path(o) in self.targets]
+        self.apply_per_name(datasets)
         self.apply("path", datasets)
         self.apply("object", objects)
         self.apply("session", (session,))
+
+    def apply_per_name(self, datasets: Iterable[Dataset]) -> None:
+        """Run the per-name path rules once per distinct file name; reuse their outcome."""
+        if not self.per_name:
+            return
+        memo, make, issues = self.name_memo, self.engine._issue, self.issues
+        for dataset in datasets:
+            rel_path = dataset.rel_path
+            key = (rel_path[rel_path.rfind("/") + 1:], dataset.session is None)
+            outcome = memo.get(key)
+            if outcome is None:
+                if len(memo) >= _NAME_MEMO_SIZE:  # a repository of unique names: bound memory
+                    memo.clear()
+                outcome = memo[key] = self._per_name_outcome(dataset)
+            for r, found, crash in outcome:
+                if crash is not None:
+                    self.crashes += 1
+                    issues.append(_internal("ALF900", dataset.rel, crash))
+                for item in found:
+                    if isinstance(item, Finding):  # about the file itself, whatever path it names
+                        item = Finding(dataset.rel, item.message, item.severity)
+                    issues.append(make(r, dataset, item, self.by_rel))
+
+    def _per_name_outcome(self, dataset: Dataset) -> tuple:
+        """``(rule, findings, crash message or None)`` of each per-name rule that said anything."""
+        outcome = []
+        for r, ctx in self.per_name:
+            try:
+                found = tuple(r.check(dataset, ctx) or ())
+                crash = None
+            except Exception as exc:  # a broken rule must not abort the run
+                found, crash = (), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"
+            if found or crash is not None:
+                outcome.append((r, found, crash))
+        return tuple(outcome)
 
     def apply(self, scope: str, targets: Iterable[Any]) -> None:
         active = self.by_scope[scope]

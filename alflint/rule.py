@@ -59,6 +59,9 @@ class Rule:
     enabled_by_default: bool = True
     reads_content: bool = False  #: needs file contents (skipped with --no-content)
     origin: str = ""  #: the plugin that contributed it
+    #: a path rule whose findings depend only on the file's name and on whether it lies in a
+    #: session (and on the rule's options): run once per distinct name, its findings reused
+    per_name: bool = False
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
@@ -71,6 +74,8 @@ class Rule:
             raise ValueError(f"rule {self.code} scope {self.scope!r} must be one of {', '.join(SCOPES)}")
         if not self.summary:
             raise ValueError(f"rule {self.code} needs a docstring: its first line is the summary")
+        if self.per_name and (self.scope != "path" or self.reads_content):
+            raise ValueError(f"rule {self.code}: per_name suits path rules that read no content")
 
     def default_options(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.options.items() if "default" in v}
@@ -85,11 +90,16 @@ def rule(
     options: dict[str, dict[str, Any]] | None = None,
     enabled: bool = True,
     content: bool = False,
+    per_name: bool = False,
 ) -> Callable[[Callable], Rule]:
     """Turn a check function into a :class:`Rule` (the decorated name is bound to the Rule).
 
     ``options`` maps option names to JSON-Schema fragments with a ``default``; ``enabled=False``
     makes a rule opt-in (select it explicitly); ``content=True`` marks rules that read data.
+    ``per_name=True`` promises that a path rule looks at nothing but the file's name (its
+    parts, ``dataset.name``), whether ``dataset.session`` is None, and its options: the engine
+    then runs it once per distinct name and reports the same findings for every file of that
+    name (names repeat in every session). Its findings are about the file itself.
     """
 
     def wrap(func: Callable) -> Rule:
@@ -107,6 +117,7 @@ def rule(
             enabled_by_default=enabled,
             reads_content=content,
             origin=func.__module__,
+            per_name=per_name,
         )
 
     return wrap

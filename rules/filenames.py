@@ -53,7 +53,7 @@ def _incomplete_namespace(name: str) -> bool:
 # --------------------------------------------------------------------------------------------
 
 
-@rule("ALF101", "invalid-filename", "error", "path")
+@rule("ALF101", "invalid-filename", "error", "path", per_name=True)
 def invalid_filename(dataset, ctx):
     """A file in a session named like a dataset (two or more dots) is not a valid ALF name.
 
@@ -158,7 +158,7 @@ def _dataset_name_for(name: str) -> str | None:
     return None
 
 
-@rule("ALF103", "misparsed-namespace", "error", "path")
+@rule("ALF103", "misparsed-namespace", "error", "path", per_name=True)
 def misparsed_namespace(dataset, ctx):
     """A name starting with ``_`` has no complete ``_namespace_``, and ONE misreads it.
 
@@ -226,7 +226,8 @@ def _not_camel_because(word: str) -> str:
 
 @rule("ALF104", "object-not-camel-case", "warning", "path",
       options={"allow-run-suffix": {"type": "boolean", "default": True,
-                                    "description": "accept SpikeGLX run tags after a camelCase object (ephysData_g0_t0)"}})
+                                    "description": "accept SpikeGLX run tags after a camelCase object (ephysData_g0_t0)"}},
+      per_name=True)
 def object_not_camel_case(dataset, ctx):
     """The object of a dataset name is not camelCase.
 
@@ -268,7 +269,7 @@ def object_not_camel_case(dataset, ctx):
     yield message
 
 
-@rule("ALF105", "attribute-not-camel-case", "warning", "path")
+@rule("ALF105", "attribute-not-camel-case", "warning", "path", per_name=True)
 def attribute_not_camel_case(dataset, ctx):
     """The attribute of a dataset name is not camelCase.
 
@@ -302,7 +303,7 @@ def attribute_not_camel_case(dataset, ctx):
     yield message
 
 
-@rule("ALF106", "namespace-not-lower-case", "warning", "path")
+@rule("ALF106", "namespace-not-lower-case", "warning", "path", per_name=True)
 def namespace_not_lower_case(dataset, ctx):
     """The namespace of a dataset name is not lower case.
 
@@ -327,7 +328,7 @@ def namespace_not_lower_case(dataset, ctx):
                f"so namespace={lower!r} misses this file (rename to '_{lower}_')")
 
 
-@rule("ALF107", "extension-not-lower-case", "error", "path")
+@rule("ALF107", "extension-not-lower-case", "error", "path", per_name=True)
 def extension_not_lower_case(dataset, ctx):
     """The extension of a dataset name is not lower case.
 
@@ -371,7 +372,8 @@ def _unit_set(units: tuple[str, ...]) -> frozenset[str]:
 
 @rule("ALF108", "suffix-read-as-timescale", "warning", "path",
       options={"units": {"type": "array", "items": {"type": "string"}, "default": list(_UNITS),
-                         "description": "suffixes that are units, not clocks (compared in lower case)"}})
+                         "description": "suffixes that are units, not clocks (compared in lower case)"}},
+      per_name=True)
 def suffix_read_as_timescale(dataset, ctx):
     """A ``_timestamps`` or unit suffix after the attribute is read as a timescale.
 
@@ -441,7 +443,7 @@ def empty_dataset(dataset, ctx):
     yield "empty file (0 bytes): ONE loads it as None; write the data or remove the placeholder"
 
 
-@rule("ALF110", "os-junk", "warning", "path")
+@rule("ALF110", "os-junk", "warning", "path", per_name=True)
 def os_junk(dataset, ctx):
     """An operating-system metadata file sits in a session.
 

@@ -209,3 +209,71 @@ def test_the_builtin_rules_are_cheap_on_a_clean_tree(tmp_path):
     report = alflint.check(root, select=["ALF1", "ALF2", "ALF3", "ALF4"], content=False)
     assert report.issues == [] and report.files_checked == 3001
     assert report.duration < 1.5
+
+
+# --------------------------------------------------------------------------------------------
+# Per-name rules: run once per distinct file name
+# --------------------------------------------------------------------------------------------
+
+PER_NAME = '''
+import os
+
+from alflint.plugin import hookimpl
+from alflint.rule import Finding, rule
+
+CALLS = os.environ["PER_NAME_CALLS"]
+
+
+@rule("LAB910", "no-x-object", "warning", "path", per_name=True)
+def no_x_object(dataset, ctx):
+    """The object is called x.
+
+    **What it checks:** names only. **Why it matters:** a test of the engine's name memo.
+    """
+    with open(CALLS, "a") as f:
+        f.write(dataset.name + "\\n")
+    if dataset.parts is not None and dataset.parts.object == "x":
+        yield "x is no object name"
+        yield Finding("somewhere/else", "about the file itself all the same", "error")
+    if dataset.name == "boom.times.npy":
+        raise ZeroDivisionError("boom")
+
+
+@hookimpl
+def alflint_rules():
+    return [no_x_object]
+'''
+
+
+def test_a_per_name_rule_runs_once_per_name_and_reports_every_file(tmp_path, monkeypatch):
+    sessions = [f"subj/2021-01-0{i}/001" for i in (1, 2, 3)]
+    files = {f"{s}/alf/{n}": None for s in sessions for n in ("x.times.npy", "spikes.times.npy", "boom.times.npy")}
+    root = repo(tmp_path / "repo", files, 'plugins = ["per_name.py"]\nextend-select = ["LAB910"]\n')
+    (root / "per_name.py").write_text(PER_NAME)
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setenv("PER_NAME_CALLS", str(calls))
+    report = alflint.check(root, select=["LAB910"], cache=False)
+    called = calls.read_text().split()
+    assert sorted(n for n in called if n.endswith(".npy")) == ["boom.times.npy", "spikes.times.npy", "x.times.npy"]
+    assert len(called) == len(set(called))  # once per name, also the root's own files
+    found = sorted((i.path, i.code, i.severity) for i in report.issues)
+    expected = []
+    for s in sessions:
+        expected += [(f"{s}/alf/boom.times.npy", "ALF900", "error")]
+        expected += [(f"{s}/alf/x.times.npy", "LAB910", "error"), (f"{s}/alf/x.times.npy", "LAB910", "warning")]
+    assert found == sorted(expected)
+    assert report.internal_errors == 3
+
+
+def test_per_name_is_only_for_path_rules_that_read_no_content():
+    from alflint.rule import rule
+
+    def check(target, ctx):
+        """Says nothing."""
+        return ()
+
+    with pytest.raises(ValueError, match="per_name"):
+        rule("LAB911", "per-name-session", "error", "session", per_name=True)(check)
+    with pytest.raises(ValueError, match="per_name"):
+        rule("LAB912", "per-name-content", "error", "path", content=True, per_name=True)(check)
+    assert rule("LAB913", "per-name-path", "error", "path", per_name=True)(check).per_name
