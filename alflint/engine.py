@@ -206,8 +206,7 @@ class Engine:
                 if progress is not None:
                     progress(1)
         outside = [d for d in collection.datasets if d.session is None and (targets is None or d.rel in targets)]
-        runner.apply_per_name(outside)
-        runner.apply("path", outside)
+        runner.apply_path(outside)
         runner.apply("repository", [collection])
         self.crashes = runner.crashes
         return runner.issues
@@ -264,8 +263,9 @@ class _Runner:
                 continue
             pair = (r, RuleContext(r, engine.options_for(r), collection, engine.config, facts))
             (self.per_name if r.per_name else self.by_scope[r.scope]).append(pair)
-        #: outcomes of the per-name rules by (file name, outside any session)
-        self.name_memo: dict[tuple[str, bool], tuple] = {}
+        #: by (file name, outside any session): the per-name rules' outcome and the other path
+        #: rules that apply to that name
+        self.name_memo: dict[tuple[str, bool], tuple[tuple, list]] = {}
         self.objects: dict[int, list[AlfObject]] = {}
         for obj in collection.objects:
             self.objects.setdefault(id(obj.session), []).append(obj)
@@ -278,24 +278,27 @@ class _Runner:
         if self.targets is not None:
             datasets = [d for d in datasets if d.rel in self.targets]
             objects = [o for o in objects if _target_path(o) in self.targets]
-        self.apply_per_name(datasets)
-        self.apply("path", datasets)
+        self.apply_path(datasets)
         self.apply("object", objects)
         self.apply("session", (session,))
 
-    def apply_per_name(self, datasets: Iterable[Dataset]) -> None:
-        """Run the per-name path rules once per distinct file name; reuse their outcome."""
-        if not self.per_name:
-            return
-        memo, make, issues = self.name_memo, self.engine._issue, self.issues
+    def apply_path(self, datasets: Iterable[Dataset]) -> None:
+        """Run the path rules on each dataset.
+
+        What depends on the file name alone is decided once per distinct name (names repeat
+        in every session): the findings of per-name rules, replayed for every file of that
+        name, and which other path rules apply (their ``applies`` test on the name).
+        """
+        memo, make, issues, by_rel = self.name_memo, self.engine._issue, self.issues, self.by_rel
         for dataset in datasets:
             rel_path = dataset.rel_path
             key = (rel_path[rel_path.rfind("/") + 1:], dataset.session is None)
-            outcome = memo.get(key)
-            if outcome is None:
+            entry = memo.get(key)
+            if entry is None:
                 if len(memo) >= _NAME_MEMO_SIZE:  # a repository of unique names: bound memory
                     memo.clear()
-                outcome = memo[key] = self._per_name_outcome(dataset)
+                entry = memo[key] = (self._per_name_outcome(dataset), self._applicable(key[0], dataset))
+            outcome, rules = entry
             for r, found, crash in outcome:
                 if crash is not None:
                     self.crashes += 1
@@ -303,7 +306,28 @@ class _Runner:
                 for item in found:
                     if isinstance(item, Finding):  # about the file itself, whatever path it names
                         item = Finding(dataset.rel, item.message, item.severity)
-                    issues.append(make(r, dataset, item, self.by_rel))
+                    issues.append(make(r, dataset, item, by_rel))
+            for r, ctx in rules:
+                try:
+                    for found in r.check(dataset, ctx) or ():
+                        issues.append(make(r, dataset, found, by_rel))
+                except Exception as exc:  # a broken rule must not abort the run
+                    self.crashes += 1
+                    issues.append(_internal("ALF900", dataset.rel, f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
+
+    def _applicable(self, name: str, dataset: Dataset) -> list[tuple[Rule, RuleContext]]:
+        """The path rules (not per-name) whose ``applies`` test accepts this file name."""
+        in_session = dataset.session is not None
+        out = []
+        for r, ctx in self.by_scope["path"]:
+            if r.applies is not None:
+                try:
+                    if not r.applies(name, dataset.parts, in_session):
+                        continue
+                except Exception:  # noqa: BLE001 - the rule itself will crash and say why
+                    pass
+            out.append((r, ctx))
+        return out
 
     def _per_name_outcome(self, dataset: Dataset) -> tuple:
         """``(rule, findings, crash message or None)`` of each per-name rule that said anything."""

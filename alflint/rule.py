@@ -62,6 +62,10 @@ class Rule:
     #: a path rule whose findings depend only on the file's name and on whether it lies in a
     #: session (and on the rule's options): run once per distinct name, its findings reused
     per_name: bool = False
+    #: a cheap test on the file name, ``(name, parts or None, in a session) -> bool``, of a
+    #: path rule: the engine asks it once per distinct name and calls the rule only on the
+    #: files it accepts
+    applies: Callable[[str, Any, bool], bool] | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
@@ -76,6 +80,8 @@ class Rule:
             raise ValueError(f"rule {self.code} needs a docstring: its first line is the summary")
         if self.per_name and (self.scope != "path" or self.reads_content):
             raise ValueError(f"rule {self.code}: per_name suits path rules that read no content")
+        if self.applies is not None and self.scope != "path":
+            raise ValueError(f"rule {self.code}: applies= is a test on file names, for path rules")
 
     def default_options(self) -> dict[str, Any]:
         return {k: v["default"] for k, v in self.options.items() if "default" in v}
@@ -91,6 +97,7 @@ def rule(
     enabled: bool = True,
     content: bool = False,
     per_name: bool = False,
+    applies: Callable[[str, Any, bool], bool] | None = None,
 ) -> Callable[[Callable], Rule]:
     """Turn a check function into a :class:`Rule` (the decorated name is bound to the Rule).
 
@@ -118,6 +125,7 @@ def rule(
             reads_content=content,
             origin=func.__module__,
             per_name=per_name,
+            applies=applies,
         )
 
     return wrap

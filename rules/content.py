@@ -16,6 +16,16 @@ from alflint.rule import rule
 INSPECTED = frozenset({"npy", "json", "jsonable", "pqt", "bin", "csv", "tsv", "htsv", "ssv"})
 
 
+def dataset_with(extensions):
+    """An ``applies=`` test: a valid ALF name in a session with one of these extensions."""
+    wanted = frozenset(extensions)
+
+    def applies(name, parts, in_session):
+        return in_session and parts is not None and parts.extension in wanted
+
+    return applies
+
+
 def _facts(dataset, ctx, extension: str):
     """The facts of an ALF dataset in a session with that extension, or None (other files,
     unreadable content). Rules run on every file: the cheap tests come first."""
@@ -25,7 +35,7 @@ def _facts(dataset, ctx, extension: str):
     return (dataset.facts or ctx.facts(dataset)).facts  # cached: skip two calls
 
 
-@rule("ALF501", "malformed-content", "error", "path", content=True)
+@rule("ALF501", "malformed-content", "error", "path", content=True, applies=dataset_with(INSPECTED))
 def malformed_content(dataset, ctx):
     """A dataset file is unreadable, truncated or malformed for its format.
 
@@ -61,7 +71,7 @@ def malformed_content(dataset, ctx):
         yield f"{found.error}"
 
 
-@rule("ALF502", "pickled-array", "warning", "path", content=True)
+@rule("ALF502", "pickled-array", "warning", "path", content=True, applies=dataset_with(["npy"]))
 def pickled_array(dataset, ctx):
     """An ``.npy`` array of object dtype: loading it needs pickle.
 
@@ -82,7 +92,7 @@ def pickled_array(dataset, ctx):
         yield f"object dtype ({facts.dtype}): loading needs pickle (np.load(allow_pickle=True))"
 
 
-@rule("ALF503", "bin-without-metadata", "warning", "path", content=True)
+@rule("ALF503", "bin-without-metadata", "warning", "path", content=True, applies=dataset_with(["bin"]))
 def bin_without_metadata(dataset, ctx):
     """A flat binary ``.bin`` dataset has no metadata file giving its dtype and columns.
 
@@ -109,7 +119,7 @@ def bin_without_metadata(dataset, ctx):
         yield f"no metadata file ({head}*.metadata*.json) gives the dtype and columns of this flat binary file"
 
 
-@rule("ALF504", "zero-dimensional-array", "warning", "path", content=True)
+@rule("ALF504", "zero-dimensional-array", "warning", "path", content=True, applies=dataset_with(["npy"]))
 def zero_dimensional_array(dataset, ctx):
     """An ``.npy`` dataset holds a 0-d array (a scalar) rather than an array with rows.
 

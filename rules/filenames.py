@@ -85,7 +85,7 @@ def invalid_filename(dataset, ctx):
         yield f"not an ALF filename: {reason}"
 
 
-@rule("ALF102", "not-a-dataset", "warning", "path",
+@rule("ALF102", "not-a-dataset", "warning", "path", applies=lambda name, p, in_session: in_session and p is None,
       options={"allow": {"type": "array", "items": {"type": "string"}, "default": ["README*", "*.flag"],
                          "description": "file name globs that may sit in a session without being datasets"}})
 def not_a_dataset(dataset, ctx):
@@ -424,7 +424,7 @@ def suffix_read_as_timescale(dataset, ctx):
 # --------------------------------------------------------------------------------------------
 
 
-@rule("ALF109", "empty-dataset", "error", "path")
+@rule("ALF109", "empty-dataset", "error", "path", applies=lambda name, p, in_session: in_session and p is not None)
 def empty_dataset(dataset, ctx):
     """A valid ALF dataset is an empty file (0 bytes).
 

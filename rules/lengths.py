@@ -199,7 +199,8 @@ def attribute_length_mismatch(obj, ctx):
         yield f"attributes of {obj.name!r} differ in length: {_describe(lengths)}"
 
 
-@rule("ALF303", "intervals-not-two-columns", "error", "path", content=True)
+@rule("ALF303", "intervals-not-two-columns", "error", "path", content=True,
+      applies=lambda name, p, in_session: in_session and p is not None and p.attribute.endswith(_INTERVALS_OR_TABLE))
 def intervals_not_two_columns(dataset, ctx):
     """An ``intervals`` attribute does not have exactly two columns (start, end).
 
@@ -241,7 +242,8 @@ def intervals_not_two_columns(dataset, ctx):
                 yield f"table column {c!r} has no partner {c[:-1] + ('1' if c.endswith('0') else '0')!r}: intervals need both bounds"
 
 
-@rule("ALF304", "non-numeric-times", "error", "path", content=True)
+@rule("ALF304", "non-numeric-times", "error", "path", content=True,
+      applies=lambda name, p, in_session: in_session and p is not None and p.attribute.endswith(_TIME_OR_TABLE))
 def non_numeric_times(dataset, ctx):
     """Times, timestamps or intervals are not stored as numbers.
 
@@ -293,7 +295,8 @@ def _column_kinds(facts):
     return [(c, t, arrow_kind(t)) for c, t in zip(facts.columns or (), types)]
 
 
-@rule("ALF305", "timestamps-shape", "error", "path", content=True)
+@rule("ALF305", "timestamps-shape", "error", "path", content=True,
+      applies=lambda name, p, in_session: in_session and p is not None and p.attribute == "timestamps")
 def timestamps_shape(dataset, ctx):
     """A ``timestamps`` attribute is neither a vector nor ``(k, 2)`` synchronisation points.
 

@@ -79,7 +79,7 @@ def _matches(dataset, ctx) -> tuple[str, ...] | None:
     return tuple(sorted({name for pack in packs for name in pack.match(dataset.name, oa)}))
 
 
-@rule("ALF601", "unknown-dataset-type", "error", "path")
+@rule("ALF601", "unknown-dataset-type", "error", "path", per_name=True)
 def unknown_dataset_type(dataset, ctx):
     """A dataset matches none of the dataset types of the configured packs.
 
@@ -106,7 +106,7 @@ def unknown_dataset_type(dataset, ctx):
         yield f"{dataset.name} matches no dataset type of pack{'s' * (',' in names)} {names}"
 
 
-@rule("ALF602", "ambiguous-dataset-type", "error", "path")
+@rule("ALF602", "ambiguous-dataset-type", "error", "path", per_name=True)
 def ambiguous_dataset_type(dataset, ctx):
     """A dataset matches two or more dataset types of the configured packs.
 

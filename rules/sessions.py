@@ -37,7 +37,7 @@ def _folders_in_root(session, collection) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-@rule("ALF401", "dataset-outside-session", "error", "path")
+@rule("ALF401", "dataset-outside-session", "error", "path", applies=lambda name, p, in_session: not in_session and p is not None)
 def dataset_outside_session(dataset, ctx):
     """A dataset (a valid ALF file name) lies outside every session folder.
 

@@ -239,9 +239,21 @@ def no_x_object(dataset, ctx):
         raise ZeroDivisionError("boom")
 
 
+@rule("LAB914", "npy-only", "warning", "path", applies=lambda name, parts, in_session: name.endswith(".npy"))
+def npy_only(dataset, ctx):
+    """Reports every file it is called on; its applies test admits .npy names only."""
+    yield "called"
+
+
+@rule("LAB915", "broken-test", "warning", "path", applies=lambda name, parts, in_session: 1 / 0)
+def broken_test(dataset, ctx):
+    """Its applies test crashes: the rule still runs (and here says so)."""
+    yield "called anyway"
+
+
 @hookimpl
 def alflint_rules():
-    return [no_x_object]
+    return [no_x_object, npy_only, broken_test]
 '''
 
 
@@ -263,6 +275,17 @@ def test_a_per_name_rule_runs_once_per_name_and_reports_every_file(tmp_path, mon
         expected += [(f"{s}/alf/x.times.npy", "LAB910", "error"), (f"{s}/alf/x.times.npy", "LAB910", "warning")]
     assert found == sorted(expected)
     assert report.internal_errors == 3
+
+
+def test_applies_skips_a_rule_on_names_it_refuses_and_a_crashing_test_skips_nothing(tmp_path, monkeypatch):
+    files = {f"{S}/alf/spikes.times.npy": None, f"{S}/alf/spikes.table.pqt": None, f"{S}/notes.txt": None}
+    root = repo(tmp_path / "repo", files, 'plugins = ["per_name.py"]\nextend-select = ["LAB914", "LAB915"]\n')
+    (root / "per_name.py").write_text(PER_NAME)
+    monkeypatch.setenv("PER_NAME_CALLS", str(tmp_path / "calls.txt"))
+    report = alflint.check(root, select=["LAB914", "LAB915"], cache=False)
+    assert sorted(i.path for i in report.issues if i.code == "LAB914") == [f"{S}/alf/spikes.times.npy"]
+    assert len([i for i in report.issues if i.code == "LAB915"]) == 5  # every file, the root's two too
+    assert report.internal_errors == 0
 
 
 def test_per_name_is_only_for_path_rules_that_read_no_content():
