@@ -34,7 +34,7 @@ __all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", 
 
 #: Files modified this recently are not trusted to be unchanged later (mtime granularity).
 RACY_NS = 2_000_000_000
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _base() -> str | None:
@@ -131,15 +131,25 @@ class ResultCache:
         if isinstance(stored, dict) and stored.get("key") == self.key and stored.get("root") == self.root:
             self.units = stored.get("units", {})
 
-    def get(self, unit: str, digest: bytes) -> Any:
+    def get(self, unit: str, digest: bytes, records: bool = False) -> Any:
+        """The stored :class:`~alflint.partition.Share` of ``unit`` if its fingerprint is
+        ``digest``, else None. Its row records are decoded only when ``records`` is asked
+        for (an index): a check has no use for them and they are most of the bytes."""
         found = self.units.get(unit)
-        return found[1] if found is not None and found[0] == digest else None
+        if found is None or found[0] != digest:
+            return None
+        from .partition import Share
+
+        _, issues, files, sessions, blob = found
+        return Share(list(issues), 0, files, list(sessions), pickle.loads(blob) if records and blob else [])
 
     def trusted(self, newest_mtime_ns: int) -> bool:
         return newest_mtime_ns < self.started_ns - RACY_NS
 
-    def put(self, unit: str, digest: bytes, value: Any) -> None:
-        self.fresh[unit] = (digest, value)
+    def put(self, unit: str, digest: bytes, share: Any) -> None:
+        """Remember the results of ``unit`` (a Share without crashes) under ``digest``."""
+        blob = pickle.dumps(share.records, protocol=pickle.HIGHEST_PROTOCOL) if share.records else b""
+        self.fresh[unit] = (digest, tuple(share.issues), share.files, tuple(share.sessions), blob)
 
     def save(self, present: set[str]) -> None:
         """Write the entries of the folders seen in this run (others are gone), atomically."""

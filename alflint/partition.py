@@ -165,7 +165,8 @@ def _run_chunk(index: int) -> Share:
         results = ResultCache(root, key[0], shard, started_ns=key[1])
     share, fresh = _check_units(engine, root, exclude, units, records, results, visited)
     if results is not None:
-        results.fresh.update(fresh)
+        for unit, (digest, unit_share) in fresh.items():
+            results.put(unit, digest, unit_share)
         results.save(set(units))
     return share
 
@@ -180,9 +181,9 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
             from .cache import fingerprint
 
             digest, newest = fingerprint(part)
-            hit = results.get(unit, digest)
+            hit = results.get(unit, digest, records=records)
             if hit is not None:
-                share.add(hit if records else Share(hit.issues, 0, hit.files, hit.sessions))
+                share.add(hit)
                 continue
             if results.trusted(newest):
                 stored.append((unit, digest))
