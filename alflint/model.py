@@ -45,6 +45,11 @@ class Issue:
     def sort_key(self) -> tuple:
         return (self.session or "", self.path, self.code, self.message)
 
+    def __reduce__(self) -> tuple:
+        # issues cross process boundaries and live in the result cache by the thousand: the
+        # default of a slotted dataclass pickles through dataclasses.fields() on every issue
+        return (Issue, (self.code, self.name, self.severity, self.path, self.message, self.session, self.collection, self.revision))
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

@@ -47,12 +47,14 @@ def plural(n: int, word: str) -> str:
 
 def escape_controls(text: str) -> str:
     """Make ``text`` one printable line: control characters become ``\\n``, ``\\x07``..."""
+    if _CONTROL.search(text) is None:  # nearly every path and message: no copy, no callback
+        return text
+    return _CONTROL.sub(_escaped, text)
 
-    def repl(m: re.Match[str]) -> str:
-        ch = m.group()
-        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}")
 
-    return _CONTROL.sub(repl, text)
+def _escaped(m: re.Match[str]) -> str:
+    ch = m.group()
+    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}")
 
 
 class PathDisplay:
