@@ -150,11 +150,14 @@ class Engine:
         folder and configuration are not checked again (see :mod:`alflint.cache`)."""
         return _check(self, paths, jobs=jobs, progress=progress, cache=cache)
 
-    def check_records(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False, cache: bool = False) -> tuple[Report, list[tuple]]:
+    def check_records(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False, cache: bool = False,
+                      meanwhile: Callable[[], Any] | None = None) -> tuple[Report, list[tuple]]:
         """Check a whole folder and also return compact session records for table rows
-        (see :func:`alflint.partition.records_of`); large trees are split over ``jobs``."""
+        (see :func:`alflint.partition.records_of`); large trees are split over ``jobs``.
+        ``meanwhile`` is called once while worker processes check (e.g. an import the
+        caller needs next); it must not fork."""
         records: list[tuple] = []
-        report = _check(self, [root], jobs=jobs, progress=progress, records=records, cache=cache)
+        report = _check(self, [root], jobs=jobs, progress=progress, records=records, cache=cache, meanwhile=meanwhile)
         return report, records
 
     def check_tree(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False) -> tuple[Report, Collection]:
@@ -551,7 +554,8 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
     return abs_paths
 
 
-def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False, records: list | None = None, cache: bool = False) -> Report:
+def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
+           records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
     report = Report(root=_report_root(abs_paths))
@@ -568,7 +572,7 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
             from .partition import split_run
             from .progress import progress_bar
 
-            found = split_run(engine, folder, exclude, jobs=jobs, progress=progress_bar if progress else None, records=records is not None, cache=cache)
+            found = split_run(engine, folder, exclude, jobs=jobs, progress=progress_bar if progress else None, records=records is not None, cache=cache, meanwhile=meanwhile)
             if not isinstance(found, Collection):
                 report.internal_errors += found.crashes
                 for issue in found.issues:

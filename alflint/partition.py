@@ -83,13 +83,15 @@ class Share:
 _FORKED: Any = None
 
 
-def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, progress: Callable[[int], Any] | None = None, records: bool = False, cache: bool = False) -> Share | Collection:
+def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, progress: Callable[[int], Any] | None = None, records: bool = False, cache: bool = False,
+              meanwhile: Callable[[], Any] | None = None) -> Share | Collection:
     """Check ``root`` split by session folders, over ``jobs`` forked workers when ``jobs > 1``.
 
     Returns a :class:`Share`, or, when the tree is too small to split (or the root lies
     inside a session), the whole tree's :class:`Collection` for an ordinary run: the walk
     done to find the sessions is never repeated. With ``cache``, session folders whose
     files did not change since the last run are not checked again (see :mod:`alflint.cache`).
+    ``meanwhile`` runs in the parent once the workers exist (the index imports pyarrow then).
     """
     root = os.path.abspath(root)
     inside_session = _find_session(root.rstrip("/").split("/"), 1) is not None
@@ -127,8 +129,10 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
             from concurrent.futures import ProcessPoolExecutor
 
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = [pool.submit(_run_chunk, i) for i in range(len(work))]
+                futures = [pool.submit(_run_chunk, i) for i in range(len(work))]  # forks every worker now
                 total.add(_check_walk(engine, top, records))  # the parent checks the rest meanwhile
+                if meanwhile is not None:
+                    meanwhile()
                 for future, (_, chunk) in zip(futures, work):
                     total.add(future.result())
                     if bar is not None:

@@ -31,6 +31,7 @@ import functools
 import hashlib
 import itertools
 import json
+import operator
 import os
 import re
 import tempfile
@@ -303,13 +304,20 @@ def _with_metadata(schema: pa.Schema, table: str, origin: str, hashed=False, mti
 
 def _strings(values: list[str], large: bool = False) -> pa.Array:
     """A (large_)string array of non-null Python strings."""
-    encoded = [v.encode("utf-8", "surrogatepass") for v in values]
+    joined = "".join(values)
+    if joined.isascii():  # ids, eids and nearly every path: one encode, lengths in characters
+        data = joined.encode("ascii")
+        lengths = map(len, values)
+    else:
+        encoded = [v.encode("utf-8", "surrogatepass") for v in values]
+        data = b"".join(encoded)
+        lengths = map(len, encoded)
     offsets = array.array("q" if large else "i", [0])
-    offsets.extend(itertools.accumulate(map(len, encoded)))
-    if not large and offsets[-1] >= 2**31:
+    if not large and len(data) >= 2**31:
         raise ValueError("a string column of more than 2 GiB")
+    offsets.extend(itertools.accumulate(lengths))
     kind = pa.large_string() if large else pa.string()
-    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
+    return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def _fixed(kind: pa.DataType, code: str, values: list[int]) -> pa.Array:
@@ -493,29 +501,34 @@ def _sessions_table(sessions: Iterable[SessionRow], lab: str | None, origin: str
 def _datasets_table(records: list[tuple], hashes: list[str] | None, by_path: dict, origin: str, store_mtime: bool) -> pa.Table:
     """The datasets table from ``(eid, id, rel_path, size, mtime_ns, ...)`` records sorted
     by ``(eid, id)``, and their md5 sums (or None: a column of nulls)."""
-    for before, after in zip(records, records[1:]):
-        if before[:2] >= after[:2]:
-            session = next((p for p, info in by_path.items() if info[0] == after[0]), after[0])
-            if before[:2] == after[:2]:
-                raise ValueError(f"dataset {after[2]!r} of session {session!r} is listed twice")
-            raise ValueError(f"dataset {after[2]!r} of session {session!r} is out of (eid, id) order")
+    eids = [r[0] for r in records]
+    ids = [r[1] for r in records]
+    rel_paths = [r[2] for r in records]
+    if not all(map(operator.lt, zip(eids, ids), zip(eids[1:], ids[1:]))):  # strictly increasing
+        for before, after in zip(records, records[1:]):
+            if before[:2] >= after[:2]:
+                session = next((p for p, info in by_path.items() if info[0] == after[0]), after[0])
+                if before[:2] == after[:2]:
+                    raise ValueError(f"dataset {after[2]!r} of session {session!r} is listed twice")
+                raise ValueError(f"dataset {after[2]!r} of session {session!r} is out of (eid, id) order")
 
     # default_revision: the greatest revision (plain string order, '' lowest) per
     # (session, rel_path without the revision folder). Only revisioned paths hold '#'.
-    newest: dict[tuple[str, str], str] = {}
-    for record in records:
-        if "#" in record[2]:
-            stem, revision = split_revision(record[2])
-            key = (record[0], stem)
+    default = [True] * len(records)
+    revisioned = [i for i, path in enumerate(rel_paths) if "#" in path]
+    if revisioned:
+        newest: dict[tuple[str, str], str] = {}
+        split = {i: split_revision(rel_paths[i]) for i in revisioned}
+        for i, (stem, revision) in split.items():
+            key = (eids[i], stem)
             if revision > newest.get(key, ""):
                 newest[key] = revision
-    if newest:
-        default = []
-        for record in records:
-            stem, revision = split_revision(record[2]) if "#" in record[2] else (record[2], "")
-            default.append(newest.get((record[0], stem), "") == revision)
-    else:
-        default = [True] * len(records)
+        for i, (stem, revision) in split.items():
+            default[i] = newest[(eids[i], stem)] == revision
+        stems = {stem for _, stem in newest}
+        for i, path in enumerate(rel_paths):  # an unrevisioned copy is older than any revision
+            if path in stems and i not in split and (eids[i], path) in newest:
+                default[i] = False
 
     n = len(records)
     if n:
@@ -529,7 +542,7 @@ def _datasets_table(records: list[tuple], hashes: list[str] | None, by_path: dic
         qc = _strings([])
     hashed = hashes is not None and n > 0
     columns = [
-        _strings([r[2] for r in records]),
+        _strings(rel_paths),
         _fixed(pa.uint64(), "Q", [r[3] for r in records]),
         _strings(hashes) if hashed else pa.nulls(n),
         _bools([True] * n),
@@ -538,7 +551,7 @@ def _datasets_table(records: list[tuple], hashes: list[str] | None, by_path: dic
     ]
     if store_mtime:
         columns.append(_fixed(pa.int64(), "q", [r[4] for r in records]))
-    columns += [_strings([r[0] for r in records], large=True), _strings([r[1] for r in records], large=True)]
+    columns += [_strings(eids, large=True), _strings(ids, large=True)]
     schema = _with_metadata(datasets_schema(hashed, store_mtime), "datasets", origin, hashed, store_mtime)
     if not n:
         schema = _empty_qc(schema)
