@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Callable, NamedTuple
 
 __all__ = ["FileEntry", "WalkProblem", "Walk", "walk", "DEFAULT_EXCLUDED_DIRS"]
@@ -75,7 +76,7 @@ def walk(
     """
     root_abs = os.path.abspath(os.fspath(root))
     result = Walk(root=root_abs)
-    if os.path.isfile(root_abs):
+    if visited is None and os.path.isfile(root_abs):  # a continued walk's root is a folder
         st = os.stat(root_abs)
         result.files.append(FileEntry(os.path.basename(root_abs), st.st_size, st.st_mtime_ns))
         return result
@@ -105,7 +106,7 @@ def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | No
         prefix = f"{rel_dir}/" if rel_dir else ""
         try:
             with os.scandir(abs_dir) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                entries = sorted(it, key=_NAME)
         except OSError as exc:
             problems.append(WalkProblem(rel_dir, "unreadable-folder", f"cannot list folder: {exc.strerror or exc}"))
             continue
@@ -161,8 +162,12 @@ def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | No
             if readable is not None and not readable(st, entry.path):
                 problems.append(WalkProblem(rel, "unreadable-file", "file is not readable (permission denied)"))
                 continue
-            files.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+            files.append(_new_entry(FileEntry, (rel, st.st_size, st.st_mtime_ns)))
         stack.extend(reversed(subdirs))
+
+
+_NAME = attrgetter("name")
+_new_entry = tuple.__new__  # FileEntry without its Python-level __new__ (once per file)
 
 
 def _readable(st: os.stat_result, path: str) -> bool:
