@@ -3,9 +3,9 @@
 Sessions mix a typical IBL session (trials, wheel, two probes with spikes and clusters, a
 ``#2021-07-05#`` revision, raw video/behaviour/ephys data, namespaces and timescales) with the
 real high-confidence dataset names of ``tests/data/ibl/alf_names.csv``. Every ``.npy`` holds
-real data whose first dimension is a function of the object's identity (session-relative
-folder and object name, whatever the namespace), so the typical and the real attributes of one
-object always agree (``intervals`` are ``(n, 2)``, times increase); an attribute named after an
+real data whose first dimension is a function of the object's identity (session, folder and
+object name, whatever the namespace), so the typical and the real attributes of one object
+always agree while lengths differ from session to session as in real data (``intervals`` are ``(n, 2)``, times increase); an attribute named after an
 object of its folder (``spikes.clusters``, ``channels.probes``) holds int64 row indices into it.
 Real names that would share a loadable key with another file (ALF301) or differ from another
 path only by case (ALF113) are left out, and more sessions are made so that exactly ``--files``
@@ -29,6 +29,7 @@ import os
 import random
 import sys
 import time
+import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -246,17 +247,20 @@ def _real_rows(key: str) -> int:
     return 5 + (sum(key.encode()) % 30)
 
 
-def object_rows(folder: str, obj: str) -> int:
-    """Rows of every attribute of object ``obj`` in the session-relative ``folder``.
+def object_rows(folder: str, obj: str, session: int = 0) -> int:
+    """Rows of every attribute of object ``obj`` in the session-relative ``folder`` of the
+    ``session``-th session.
 
-    A function of the object's identity only, as alflint groups an object (folder, that is
-    collection and revision, and object name; the namespace is ignored so that
+    A function of the object's identity only, as alflint groups an object (session, folder,
+    that is collection and revision, and object name; the namespace is ignored so that
     ``_ibl_trials.*`` and ``trials.*`` agree too): typical and real attributes of one object,
     its timescale variants (``times_ephysClock``) and extra parts always share one length.
+    Sessions differ, as real ones do (one has 412 trials, the next 655): up to half as many
+    rows again as the base length, so array headers, parquet footers and text tables are not
+    the same file after file (which would flatter every per-header memo).
     """
-    if obj in ROWS:
-        return ROWS[obj]
-    return _real_rows(f"real:{folder}:{obj}")
+    base = ROWS[obj] if obj in ROWS else _real_rows(f"real:{folder}:{obj}")
+    return base + zlib.crc32(f"{session}:{folder}:{obj}".encode()) % (base // 2 + 1)
 
 
 def _conflicting_keys(files: list[tuple[str, str | None]]) -> set[str]:
@@ -283,7 +287,7 @@ def _conflicting_keys(files: list[tuple[str, str | None]]) -> set[str]:
     return drop
 
 
-def session_plan(spec: list[tuple[str, str | None]]) -> list[tuple[str, int, int]]:
+def session_plan(spec: list[tuple[str, str | None]], session: int = 0) -> list[tuple[str, int, int]]:
     """``(rel_path, rows, index_rows)`` for the files of a session that are written.
 
     ``rows`` comes from :func:`object_rows`. ``index_rows`` is non-zero for a relation as
@@ -310,8 +314,8 @@ def session_plan(spec: list[tuple[str, str | None]]) -> list[tuple[str, int, int
             continue
         index_rows = 0
         if p.attribute != p.object and ((folder, p.attribute) in objects or p.attribute == "clusters"):
-            index_rows = object_rows(folder, p.attribute)
-        plan.append((rel, object_rows(folder, p.object), index_rows))
+            index_rows = object_rows(folder, p.attribute, session)
+        plan.append((rel, object_rows(folder, p.object, session), index_rows))
     return plan
 
 
@@ -322,7 +326,7 @@ def generate(root: str | os.PathLike, files: int, *, seed: int = 0, extra_real: 
     plans = []
     planned = 0
     while planned < files:  # enough sessions for the count, after dropped duplicates
-        plans.append(session_plan(session_files(len(plans), names, extra_real)))
+        plans.append(session_plan(session_files(len(plans), names, extra_real), len(plans)))
         planned += len(plans[-1])
     sessions = session_paths(max(1, len(plans)), seed)
     written = npy = 0
