@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-__all__ = ["ALFLINT_NAMESPACE", "canonical_session_path", "eid_of", "dataset_id", "session_dataset_ids", "split_revision"]
+__all__ = ["ALFLINT_NAMESPACE", "canonical_session_path", "eid_of", "dataset_id", "session_dataset_ids", "split_revision", "uuid3_text"]
 
 #: The namespace of every alflint id: ``uuid5(NAMESPACE_URL, 'https://alflint/ids')``, fixed
 #: forever so that ids are the same on every machine and every build.
@@ -46,12 +46,8 @@ def dataset_id(eid: str | uuid.UUID, rel_path: str) -> str:
 
 def session_dataset_ids(eid: str, rel_paths: list[str]) -> list[str]:
     """:func:`dataset_id` of each rel_path of one session (the eid parsed once)."""
-    prefix, md5, variant = uuid.UUID(eid).bytes, hashlib.md5, _VARIANT
-    out = []
-    for rel_path in rel_paths:
-        h = md5(prefix + rel_path.encode("utf-8"), usedforsecurity=False).hexdigest()
-        out.append(f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}")
-    return out
+    prefix = uuid.UUID(eid).bytes
+    return [uuid3_text(prefix, rel_path) for rel_path in rel_paths]
 
 
 def split_revision(rel_path: str) -> tuple[str, str]:

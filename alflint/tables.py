@@ -43,7 +43,7 @@ from typing import Iterable, NamedTuple, Sequence
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .ids import _VARIANT, ALFLINT_NAMESPACE, canonical_session_path, dataset_id, eid_of, split_revision
+from .ids import ALFLINT_NAMESPACE, canonical_session_path, dataset_id, eid_of, split_revision, uuid3_text
 
 __all__ = [
     "ALFLINT_NAMESPACE",
@@ -390,8 +390,6 @@ def build_tables(
     # so it is written for speed.
     records = []  # (eid, id, rel_path, size, mtime, hash)
     append = records.append
-    md5 = hashlib.md5
-    variant = _VARIANT
     hashed = unhashed = 0
     for row in datasets:
         if len(row) != 5:
@@ -415,8 +413,7 @@ def build_tables(
             raise ValueError(f"dataset {rel_path!r} of session {session!r}: hash {digest!r} is not a lower-case md5 hex digest")
         if store_mtime and not isinstance(mtime, int):
             raise ValueError(f"dataset {rel_path!r} of session {session!r}: store_mtime needs mtime_ns")
-        h = md5(info[2] + rel_path.encode("utf-8"), usedforsecurity=False).hexdigest()
-        append((info[0], f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}", rel_path, size, mtime, digest))
+        append((info[0], uuid3_text(info[2], rel_path), rel_path, size, mtime, digest))
     if hashed and unhashed:
         raise ValueError(
             f"{hashed} datasets have an md5 hash and {unhashed} have none: hash all datasets or none"
