@@ -30,3 +30,17 @@ def test_parallel_run_equals_serial_run(tmp_path):
 def test_check_api_accepts_jobs(tmp_path):
     make_tree(tmp_path, sessions=3, files=10)
     assert alflint.check(tmp_path, jobs=2).issues == alflint.check(tmp_path).issues
+
+
+def test_meanwhile_runs_once_in_the_parent_while_the_workers_check(tmp_path):
+    """check_records' ``meanwhile`` (the index imports pyarrow there) runs once, in the
+    parent, and changes nothing the check finds."""
+    import os
+
+    make_tree(tmp_path)
+    engine = Engine.create(tmp_path)
+    calls = []
+    report, records = engine.check_records(tmp_path, jobs=2, meanwhile=lambda: calls.append(os.getpid()))
+    assert calls == [os.getpid()]
+    plain, plain_records = engine.check_records(tmp_path, jobs=2)
+    assert report.issues == plain.issues and sorted(records) == sorted(plain_records)
