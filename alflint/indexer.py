@@ -18,7 +18,7 @@ from .collect import Collection
 from .exceptions import ALFInvalid
 from .model import Report
 
-__all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "rows_from_records", "lazy_rows", "index_command"]
+__all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "rows_from_records", "kept_sessions", "index_command"]
 
 
 class IndexRefused(ALFInvalid):
@@ -50,52 +50,55 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
     about its object or session); a session with a session-level error is left out whole.
     ``records`` is emptied on the way (a million of them must not outlive their rows).
     """
+    from .sessionrows import unpack
     from .tables import DatasetRow
 
     keys = {r[6]: r[0] for r in records if r[5]}
-    sessions, rows, left_out = lazy_rows(records, report)
-    datasets = [DatasetRow(keys[r[0]], r[2], r[3], None, r[4]) for r in rows]
-    left_out.sort()
+    sessions, packs, left_out = kept_sessions(records, report)
+    datasets = [DatasetRow(keys[eid], r.rel_path, r.size, None, r.mtime_ns) for eid, packed in packs for r in unpack(packed)]
     return sessions, datasets, left_out
 
 
-def lazy_rows(records: list[tuple], report: Report) -> tuple[list, Iterator, list[str]]:
-    """The sessions to index, a generator of their rows ``(eid, id, rel_path, size,
-    mtime_ns, is_alf)`` in ``(eid, id)`` order (as :func:`alflint.tables.build_indexed_tables`
-    takes them), and the list of what was left out, complete once the generator is exhausted.
-    The generator empties ``records`` as it goes: a million-file index never holds the
-    records and the rows at once."""
+def kept_sessions(records: list[tuple], report: Report) -> tuple[list, list[tuple[str, tuple]], list[str]]:
+    """The sessions to index, their packed rows ``(eid, packed)`` in eid order (as
+    :func:`alflint.tables.build_indexed_tables` takes them) and the sorted paths left out.
+
+    Rows that are not valid ALF or that an error names (the file or its object) are taken
+    out of their session, which is then packed again (its ``default_revision`` flags are
+    recomputed without them); sessions without such rows are passed on untouched.
+    ``records`` is emptied (a million-file index must not hold them twice)."""
+    from .sessionrows import pack_rows, unpack
     from .tables import SessionRow
 
     errors = report.errors
     bad_paths = {i.path for i in errors}
     bad_sessions = {i.session for i in errors if i.session is not None and i.path == i.session}
-    records.sort(key=lambda r: r[6], reverse=True)  # by eid, consumed from the end
-    sessions, left_out = [], []
-    for key, lab, subject, date, number, indexable, _, _ in reversed(records):
+    bad_folders = {p.rpartition("/")[0] for p in bad_paths}
+    keys = {r[0] for r in records}
+    touched = {i.session for i in errors if i.session is not None}  # sessions an error names a path in
+    for path in (i.path for i in errors if i.session is None):
+        parts = path.split("/")
+        touched.update(k for k in ("/".join(parts[:end]) for end in range(1, len(parts))) if k in keys)
+    records.sort(key=lambda r: r[6])  # by eid
+    sessions, packs, left_out = [], [], []
+    for key, lab, subject, date, number, indexable, eid, packed in records:
         if not indexable or key in bad_sessions:
             left_out.append(key + "/")
-        else:
-            sessions.append(SessionRow(key, lab, subject, date, number))
-    return sessions, _dataset_rows(records, bad_paths, bad_sessions, left_out), left_out
-
-
-def _dataset_rows(records: list[tuple], bad_paths: set[str], bad_sessions: set, left_out: list[str]) -> Iterator:
-    bad_folders = {p.rpartition("/")[0] for p in bad_paths}
-    while records:  # consumed from the end: each record is freed once its rows are made
-        key, _, _, _, _, indexable, _, rows = records.pop()
-        if not indexable or key in bad_sessions:
             continue
-        for row in rows:
-            if not row[5]:
-                left_out.append(f"{key}/{row[2]}")
-                continue
-            if bad_folders:  # only files in a folder with errors can be named by one
-                rel = f"{key}/{row[2]}"
-                if rel.rpartition("/")[0] in bad_folders and (rel in bad_paths or _object_path(rel) in bad_paths):
+        sessions.append(SessionRow(key, lab, subject, date, number))
+        if packed[6] is not None or key in touched:
+            kept = []
+            for row in unpack(packed):
+                rel = f"{key}/{row.rel_path}"
+                if not row.is_alf or (rel.rpartition("/")[0] in bad_folders and (rel in bad_paths or _object_path(rel) in bad_paths)):
                     left_out.append(rel)
-                    continue
-            yield row
+                else:
+                    kept.append(row)
+            packed = pack_rows(kept)
+        packs.append((eid, packed))
+    records.clear()
+    left_out.sort()
+    return sessions, packs, left_out
 
 
 def _object_path(rel: str) -> str:
@@ -178,14 +181,12 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         del datasets, known, todo
         built = tables.build_tables(sessions, hashed, lab=lab, origin=root, store_mtime=True)
     else:
-        # a million-file index must not hold records, rows and tables at once: the rows
-        # (made, ids and all, by the workers that checked them) move from the records into
-        # the table's row list one session at a time
-        sessions, rows, left_out = lazy_rows(records, report)
+        # the rows were made and packed per session by the workers that checked them: the
+        # parent joins them into columns without touching a row (alflint.sessionrows)
+        sessions, packs, left_out = kept_sessions(records, report)
         del records
-        built = tables.build_indexed_tables(sessions, rows, lab=lab, origin=root, store_mtime=update)
-        del rows
-    left_out.sort()
+        built = tables.build_indexed_tables(sessions, packs, lab=lab, origin=root, store_mtime=update)
+        del packs
     paths = tables.write_tables(out, *built)
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)
 

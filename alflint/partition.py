@@ -17,12 +17,12 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any, Callable
 
 from .collect import _DATE_SHAPE, _DIGITS, Collection, _find_session, collect
-from .ids import canonical_session_path, eid_of, session_dataset_ids
+from .ids import canonical_session_path, eid_of
 from .model import Issue
+from .sessionrows import pack
 from .walk import Exclude, Walk, walk
 
 __all__ = ["Share", "is_session_folder", "split_run", "records_of", "MIN_UNITS"]
@@ -37,29 +37,25 @@ def is_session_folder(parent_name: str, name: str) -> bool:
 
 
 def records_of(collection: Collection) -> list[tuple]:
-    """Compact per-session records of ``collection`` for building table rows (plain tuples
-    pickle fast and a million of them must fit in memory):
-    ``(key, lab, subject, date, number, indexable, eid, rows)``, with ``rows`` the session's
-    files as ``(eid, id, rel_path, size, mtime_ns, is_alf)`` sorted by id (the datasets
-    table's order), so the workers of a split run compute the ids, not the parent. A file's
-    path below the root is ``key/rel_path``. Sessions that cannot be indexed (nested,
-    invalid folders, enclosing the root) have eid ``''`` and no rows."""
+    """Compact per-session records of ``collection`` for building table rows (a million
+    files must fit in memory and cross from the workers quickly):
+    ``(key, lab, subject, date, number, indexable, eid, packed)``, ``packed`` the session's
+    files with their ids made and sorted (see :mod:`alflint.sessionrows`), so the workers of
+    a split run build the rows and the parent only joins them. A file's path below the root
+    is ``key/rel_path``. Sessions that cannot be indexed (nested, invalid folders, enclosing
+    the root) have eid ``''`` and no rows."""
     out = []
     for s in collection.sessions:
         indexable = s.nested_in is None and not s.reasons and not os.path.isabs(s.key)
         if indexable:
             eid = eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
-            datasets = s.datasets
-            ids = session_dataset_ids(eid, [d.rel_path for d in datasets])
-            rows = [(eid, i, d.rel_path, d.size, d.mtime_ns, d.is_alf) for i, d in zip(ids, datasets)]
-            rows.sort(key=_by_id)
+            ds = s.datasets
+            packed = pack(eid, [d.rel_path for d in ds], [d.size for d in ds], [d.mtime_ns for d in ds],
+                          [d.parts is not None and not d.folder_reasons for d in ds])
         else:
-            eid, rows = "", []
-        out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, eid, rows))
+            eid, packed = "", None
+        out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, eid, packed))
     return out
-
-
-_by_id = itemgetter(1)
 
 
 @dataclass

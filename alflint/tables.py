@@ -40,10 +40,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
+import numpy as np  # pyarrow's own dependency, imported with it anyway
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .ids import ALFLINT_NAMESPACE, canonical_session_path, dataset_id, eid_of, split_revision, uuid3_text
+from .sessionrows import ID_LENGTH, default_flags
 
 __all__ = [
     "ALFLINT_NAMESPACE",
@@ -425,31 +427,53 @@ def build_tables(
 
 def build_indexed_tables(
     sessions: Iterable[SessionRow],
-    rows: Iterable[tuple],
+    packs: Sequence[tuple[str, tuple]],
     *,
     lab: str | None = None,
     origin: str = "",
     store_mtime: bool = False,
 ) -> tuple[pa.Table, pa.Table]:
-    """:func:`build_tables` from rows whose ids are already made: the indexer's fast path.
+    """:func:`build_tables` from packed session rows: the indexer's fast path.
 
-    ``rows`` are ``(eid, id, rel_path, size, mtime_ns, ...)`` tuples (further items are
-    ignored) in ``(eid, id)`` order, as the workers of a split check compute them with
-    :func:`alflint.ids.session_dataset_ids` for the files they walked; there are no hashes.
-    Sessions are validated as in :func:`build_tables`; rows are trusted to come from a walk
-    (relative POSIX paths, sizes), but an eid of an unknown session, a row out of order or
-    a repeated row still raise ``ValueError``.
+    ``packs`` are ``(eid, packed)`` pairs in eid order, each session's rows made (ids,
+    ``default_revision``) and packed by :mod:`alflint.sessionrows` in the worker that checked
+    it; there are no hashes. Every column is built by joining the sessions' strings and
+    buffers, without a Python object per row. Sessions are validated as in
+    :func:`build_tables`; rows are trusted to come from a walk (relative POSIX paths, sizes,
+    ids sorted within a session), but an eid of an unknown session and sessions out of eid
+    order or given twice raise ``ValueError``.
     """
     ses_table, by_path = _sessions_table(sessions, lab, origin)
-    rows = rows if isinstance(rows, list) else list(rows)
     known = {info[0] for info in by_path.values()}
-    eid = None
-    for row in rows:
-        if row[0] != eid:
-            eid = row[0]
-            if eid not in known:
-                raise ValueError(f"dataset {row[2]!r} belongs to a session that is not in the sessions (eid {eid})")
-    return ses_table, _datasets_table(rows, None, by_path, origin, store_mtime)
+    before = ""
+    for eid, _ in packs:
+        if eid not in known:
+            raise ValueError(f"rows of a session that is not in the sessions (eid {eid})")
+        if eid <= before:
+            raise ValueError(f"the rows of session {eid} are out of eid order or given twice")
+        before = eid
+    packs = [(eid, packed) for eid, packed in packs if packed[0]]
+    n = sum(packed[0] for _, packed in packs)
+    columns = _datasets_columns(
+        n,
+        _strings("\0".join(packed[2] for _, packed in packs).split("\0") if n else []),
+        pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(b"".join(packed[3] for _, packed in packs))]),
+        None,
+        pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(b"".join(packed[5] for _, packed in packs))]).cast(pa.bool_()),
+        pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(b"".join(packed[4] for _, packed in packs))]) if store_mtime else None,
+        _fixed_width("".join(eid * packed[0] for eid, packed in packs), n),
+        _fixed_width("".join(packed[1] for _, packed in packs), n),
+    )
+    return ses_table, _datasets_from_columns(columns, n, False, store_mtime, origin)
+
+
+def _fixed_width(text: str, n: int, width: int = ID_LENGTH) -> pa.Array:
+    """A large_string array of ``n`` ASCII values of ``width`` characters, given joined."""
+    data = text.encode("ascii")
+    if len(data) != n * width:
+        raise ValueError(f"{n} ids of {width} characters expected, {len(data)} characters given")
+    offsets = np.arange(0, n * width + 1, width, dtype=np.int64)
+    return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
 def _sessions_table(sessions: Iterable[SessionRow], lab: str | None, origin: str) -> tuple[pa.Table, dict]:
@@ -509,25 +533,28 @@ def _datasets_table(records: list[tuple], hashes: list[str] | None, by_path: dic
                     raise ValueError(f"dataset {after[2]!r} of session {session!r} is listed twice")
                 raise ValueError(f"dataset {after[2]!r} of session {session!r} is out of (eid, id) order")
 
-    # default_revision: the greatest revision (plain string order, '' lowest) per
-    # (session, rel_path without the revision folder). Only revisioned paths hold '#'.
-    default = [True] * len(records)
-    revisioned = [i for i, path in enumerate(rel_paths) if "#" in path]
-    if revisioned:
-        newest: dict[tuple[str, str], str] = {}
-        split = {i: split_revision(rel_paths[i]) for i in revisioned}
-        for i, (stem, revision) in split.items():
-            key = (eids[i], stem)
-            if revision > newest.get(key, ""):
-                newest[key] = revision
-        for i, (stem, revision) in split.items():
-            default[i] = newest[(eids[i], stem)] == revision
-        stems = {stem for _, stem in newest}
-        for i, path in enumerate(rel_paths):  # an unrevisioned copy is older than any revision
-            if path in stems and i not in split and (eids[i], path) in newest:
-                default[i] = False
+    # default_revision: the greatest revision of each dataset, session by session
+    default: list[bool] = []
+    for _, group in itertools.groupby(range(len(records)), key=eids.__getitem__):
+        default += default_flags([rel_paths[i] for i in group])
 
-    n = len(records)
+    hashed = hashes is not None and len(records) > 0
+    columns = _datasets_columns(
+        len(records),
+        _strings(rel_paths),
+        _fixed(pa.uint64(), "Q", [r[3] for r in records]),
+        _strings(hashes) if hashed else None,
+        _bools(default),
+        _fixed(pa.int64(), "q", [r[4] for r in records]) if store_mtime else None,
+        _strings(eids, large=True),
+        _strings(ids, large=True),
+    )
+    return _datasets_from_columns(columns, len(records), hashed, store_mtime, origin)
+
+
+def _datasets_columns(n: int, rel_path: pa.Array, file_size: pa.Array, hashes: pa.Array | None, default: pa.Array,
+                      mtime: pa.Array | None, eid: pa.Array, ids: pa.Array) -> list[pa.Array]:
+    """The datasets table's columns in ONE's order (``mtime`` only when stored)."""
     if n:
         qc = pa.DictionaryArray.from_arrays(
             _fixed(pa.int8(), "b", [0] * n), _strings(list(QC_CATEGORIES)), ordered=True
@@ -537,18 +564,13 @@ def _datasets_table(records: list[tuple], hashes: list[str] | None, by_path: dic
         # back without categories and ONE's qc filter then raises TypeError (as on ONE's own
         # empty tables). An empty string column compares fine.
         qc = _strings([])
-    hashed = hashes is not None and n > 0
-    columns = [
-        _strings(rel_paths),
-        _fixed(pa.uint64(), "Q", [r[3] for r in records]),
-        _strings(hashes) if hashed else pa.nulls(n),
-        _bools([True] * n),
-        qc,
-        _bools(default),
-    ]
-    if store_mtime:
-        columns.append(_fixed(pa.int64(), "q", [r[4] for r in records]))
-    columns += [_strings(eids, large=True), _strings(ids, large=True)]
+    columns = [rel_path, file_size, hashes if hashes is not None else pa.nulls(n), _bools([True] * n), qc, default]
+    if mtime is not None:
+        columns.append(mtime)
+    return columns + [eid, ids]
+
+
+def _datasets_from_columns(columns: list[pa.Array], n: int, hashed: bool, store_mtime: bool, origin: str) -> pa.Table:
     schema = _with_metadata(datasets_schema(hashed, store_mtime), "datasets", origin, hashed, store_mtime)
     if not n:
         schema = _empty_qc(schema)

@@ -1,0 +1,96 @@
+"""One session's rows of the datasets table, packed into a few strings and byte strings.
+
+The workers of a split check make each session's rows (ids and all) and send them to the
+parent, which writes the table. Sent as Python tuples, 200,000 rows cost the workers their
+pickling and the parent their unpickling and a pass per column on one core, after the check.
+Packed, a session is seven objects whatever its size, and the parent builds every column by
+joining them (:func:`alflint.tables.build_indexed_tables`): it touches no row, unless an
+error was reported inside a session and its rows must be filtered (:func:`unpack`, then
+:func:`pack` again). Standard library only: workers never import pyarrow.
+
+A :data:`Packed` session is ``(n, ids, paths, sizes, mtimes, defaults, alf)``, rows sorted
+by id: ``ids`` the n ids joined (36 ASCII characters each); ``paths`` the rel_paths joined
+by NUL (which no file name holds); ``sizes`` and ``mtimes`` native 8-byte integers
+(``array`` ``'Q'`` and ``'q'``); ``defaults`` one byte per row, 1 where the row is the
+newest revision of its dataset (the ``default_revision`` column); ``alf`` one byte per row,
+1 for a valid ALF dataset, or ``None`` when every row is one.
+"""
+
+from __future__ import annotations
+
+from array import array
+from typing import NamedTuple
+
+from .ids import session_dataset_ids, split_revision
+
+__all__ = ["Packed", "Row", "pack", "unpack", "default_flags", "ID_LENGTH"]
+
+#: Characters of an id or eid (a UUID's text form).
+ID_LENGTH = 36
+
+
+class Row(NamedTuple):
+    """One file of a session, as :func:`unpack` gives it back."""
+
+    id: str
+    rel_path: str
+    size: int
+    mtime_ns: int
+    is_alf: bool
+
+
+Packed = tuple  # (n, ids, paths, sizes, mtimes, defaults, alf): see the module docstring
+
+
+def pack(eid: str, rel_paths: list[str], sizes: list[int], mtimes: list[int], alf: list[bool]) -> Packed:
+    """Pack a session's files (given as columns): ids made, rows sorted by id."""
+    if not rel_paths:
+        return _EMPTY
+    ids = session_dataset_ids(eid, rel_paths)
+    return _pack_columns(*zip(*sorted(zip(ids, rel_paths, sizes, mtimes, alf))))  # ids are unique
+
+
+def pack_rows(rows: list[Row]) -> Packed:
+    """Pack rows already sorted by id (ids unique)."""
+    return _pack_columns(*zip(*rows)) if rows else _EMPTY
+
+
+def _pack_columns(ids, rel_paths, sizes, mtimes, alf) -> Packed:
+    return (
+        len(ids),
+        "".join(ids),
+        "\0".join(rel_paths),
+        array("Q", sizes).tobytes(),
+        array("q", mtimes).tobytes(),
+        bytes(default_flags(rel_paths)),
+        None if all(alf) else bytes(alf),
+    )
+
+
+_EMPTY: Packed = (0, "", "", b"", b"", b"", None)
+
+
+def unpack(packed: Packed) -> list[Row]:
+    """The rows of a packed session, in id order."""
+    n, ids, paths, sizes, mtimes, _, alf = packed
+    if not n:
+        return []
+    size_values, mtime_values = array("Q"), array("q")
+    size_values.frombytes(sizes)
+    mtime_values.frombytes(mtimes)
+    flags = alf if alf is not None else b"\1" * n
+    return [Row(ids[i * ID_LENGTH:(i + 1) * ID_LENGTH], p, s, m, bool(a))
+            for i, (p, s, m, a) in enumerate(zip(paths.split("\0"), size_values, mtime_values, flags))]
+
+
+def default_flags(rel_paths: list[str]) -> list[bool]:
+    """``default_revision`` of each rel_path of one session: True unless a newer revision of
+    the same dataset is there (revisions compare as strings; no revision is the oldest)."""
+    if not any("#" in p for p in rel_paths):
+        return [True] * len(rel_paths)
+    split = [split_revision(p) if "#" in p else (p, "") for p in rel_paths]
+    newest: dict[str, str] = {}
+    for stem, revision in split:
+        if revision > newest.get(stem, ""):
+            newest[stem] = revision
+    return [newest.get(stem, "") == revision for stem, revision in split]
