@@ -571,25 +571,21 @@ def main(argv: list[str] | None = None) -> int:
         # API per call
         if "api" not in args.skip and steps[STEP_INDEX].ok:
             print("\nAPI per call (tables of `alflint index`):")
+            def child_json(key: str, child_args: list[str]) -> None:
+                proc = subprocess.run(check=False, args=[py, me, "--child", *child_args], env=env, capture_output=True, text=True)
+                if proc.returncode:
+                    print(f"  {key}: FAILED\n    {proc.stderr.strip()[-1500:]}")
+                    results["api"][key] = {"status": "FAILED", "stderr_tail": proc.stderr.strip()[-1500:]}
+                else:
+                    results["api"][key] = json.loads(proc.stdout.strip().splitlines()[-1])
+
             for which in ["alflint"] + ([] if skip_one else ["one"]):
                 n = args.api_eids if which == "alflint" else min(args.api_eids, 300)
-                proc = subprocess.run(check=False, args=[py, me, "--child", "api", which, str(root), str(out1), str(n)], env=env, capture_output=True, text=True)
-                if proc.returncode:
-                    print(f"  {which}: FAILED\n    {proc.stderr.strip()[-1500:]}")
-                    results["api"][which] = {"status": "FAILED", "stderr_tail": proc.stderr.strip()[-1500:]}
-                    continue
-                results["api"][which] = json.loads(proc.stdout.strip().splitlines()[-1])
+                child_json(which, ["api", which, str(root), str(out1), str(n)])
             if args.api_rows:
                 for which in ["alflint"] + ([] if skip_one else ["one"]):
                     print(f"  building an in-memory table of {args.api_rows} rows for {which} ...", flush=True)
-                    proc = subprocess.run(check=False, args=[py, me, "--child", "api-rows", which, str(args.api_rows), str(scratch / "api-rows")],
-                                          env=env, capture_output=True, text=True)
-                    key = f"{which} in-memory"
-                    if proc.returncode:
-                        print(f"  {key}: FAILED\n    {proc.stderr.strip()[-1500:]}")
-                        results["api"][key] = {"status": "FAILED", "stderr_tail": proc.stderr.strip()[-1500:]}
-                        continue
-                    results["api"][key] = json.loads(proc.stdout.strip().splitlines()[-1])
+                    child_json(f"{which} in-memory", ["api-rows", which, str(args.api_rows), str(scratch / "api-rows")])
 
         if args.profile:
             prof_cmds = {
