@@ -11,9 +11,10 @@ Small delimited text tables without quotes take another (one read, one split, a 
 count per line), small JSON documents a third (one read, ``json.loads``) and small JSON
 lines files a fourth (one read, the JSON scanner per line); parquet footers go to the pure
 reader of :mod:`alflint.content.parquet` with the size the walk found. Facts of an ``.npy``
-header (and of a parquet footer) are shared by every file with the same header and size. Anything else, and any file whose size
-does not agree with its header or whose rows do not agree with its header row, goes through
-:func:`alflint.content.read_facts`, which is the authority and words the errors.
+header (and of a parquet footer) are shared by every file with the same header and size.
+Anything else, and any file whose size does not agree with its header or whose rows do not
+agree with its header row, goes through :func:`alflint.content.read_facts`, which is the
+authority and words the errors.
 """
 
 from __future__ import annotations

@@ -51,7 +51,7 @@ def records_of(collection: Collection) -> list[tuple]:
             eid = eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
             ds = s.datasets
             packed = pack(eid, [d.rel_path for d in ds], [d.size for d in ds], [d.mtime_ns for d in ds],
-                          [d.parts is not None and not d.folder_reasons for d in ds])
+                          [d.is_alf for d in ds])
         else:
             eid, packed = "", None
         out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, eid, packed))
