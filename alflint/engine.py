@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable, Sequence
 from .collect import AlfObject, Collection, Dataset, Session, collect
 from .config import IGNORE_FILE, Config, Decider, load_config
 from .exceptions import ConfigError
+from .gctune import rare_collections
 from .model import Issue, Report
 from .plugin.host import Plugins, load_plugins
 from .rule import Finding, Rule, RuleContext
@@ -554,6 +555,7 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
     return abs_paths
 
 
+@rare_collections()
 def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
            records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None) -> Report:
     started = time.perf_counter()
