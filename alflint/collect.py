@@ -38,6 +38,7 @@ class Session:
     lab_folder: str | None  #: the folder above the subject ('Subjects', 'subjects', ... or None)
     datasets: list["Dataset"] = field(default_factory=list)
     nested_in: "Session | None" = None  #: the enclosing session when this one is nested
+    objects: list["AlfObject"] = field(default_factory=list)  #: its objects, in the order of their first file
 
     @property
     def reasons(self) -> list[Reason]:
@@ -257,6 +258,7 @@ def collect(tree: Walk) -> Collection:
                 obj = objects.get(key)
                 if obj is None:
                     obj = objects[key] = AlfObject(session, info.collection or "", info.revision or "", parts.namespace, parts.object)
+                    session.objects.append(obj)
                 obj.datasets.append(dataset)
     out.sessions = sorted(finder.by_abs.values(), key=lambda s: s.key)
     out.nested = sorted(finder.nested.values(), key=lambda s: s.key)

@@ -270,15 +270,12 @@ class _Runner:
         #: by (file name, outside any session): the per-name rules' outcome and the other path
         #: rules that apply to that name
         self.name_memo: dict[tuple[str, bool], tuple[tuple, list]] = {}
-        self.objects: dict[int, list[AlfObject]] = {}
-        for obj in collection.objects:
-            self.objects.setdefault(id(obj.session), []).append(obj)
         self.issues: list[Issue] = []
         self.crashes = 0
         self.targets = targets
 
     def session(self, session: Session) -> None:
-        datasets, objects = session.datasets, self.objects.get(id(session), ())
+        datasets, objects = session.datasets, session.objects
         if self.targets is not None:
             datasets = [d for d in datasets if d.rel in self.targets]
             objects = [o for o in objects if _target_path(o) in self.targets]

@@ -31,33 +31,31 @@ def _relations(session, ctx) -> list:
 
 
 def _find_relations(session, ctx):
-    objects: dict[tuple, dict[str | None, list]] = {}
-    for d in session.datasets:
-        p = d.parts
-        if p is None or d.folder_reasons:
-            continue
-        objects.setdefault((d.collection or "", d.revision or "", p.object), {}).setdefault(p.namespace, []).append(d)
-    for d in session.datasets:
-        p = d.parts
-        if p is None or d.folder_reasons or p.attribute == p.object or p.extension not in VALUE_FORMATS:
-            continue
-        targets = objects.get((d.collection or "", d.revision or "", p.attribute))
-        if not targets:
-            continue
-        if p.namespace in targets:
-            group = targets[p.namespace]
-        elif None in targets:
-            group = targets[None]
-        elif len(targets) == 1:
-            group = next(iter(targets.values()))
-        else:
-            continue  # several namespaced objects of that name: which one is meant is unclear
-        facts = facts_of(d, ctx)
-        if facts is None or facts.object_dtype or not facts.rows:
-            continue
-        if facts.format == "pqt" and len(facts.columns or ()) != 1:
-            continue
-        yield d, facts, p.attribute, group
+    by_name: dict[tuple, dict[str | None, list]] = {}
+    for obj in session.objects:  # valid ALF files in valid folders, grouped by collect
+        by_name.setdefault((obj.collection, obj.revision, obj.name), {})[obj.namespace] = obj.datasets
+    for obj in session.objects:
+        for d in obj.datasets:
+            p = d.parts
+            if p.attribute == p.object or p.extension not in VALUE_FORMATS:
+                continue
+            targets = by_name.get((obj.collection, obj.revision, p.attribute))
+            if not targets:
+                continue
+            if p.namespace in targets:
+                group = targets[p.namespace]
+            elif None in targets:
+                group = targets[None]
+            elif len(targets) == 1:
+                group = next(iter(targets.values()))
+            else:
+                continue  # several namespaced objects of that name: which one is meant is unclear
+            facts = facts_of(d, ctx)
+            if facts is None or facts.object_dtype or not facts.rows:
+                continue
+            if facts.format == "pqt" and len(facts.columns or ()) != 1:
+                continue
+            yield d, facts, p.attribute, group
 
 
 def _target_label(group) -> str:

@@ -87,6 +87,10 @@ def test_collect_finds_sessions_collections_revisions_and_objects(tmp_path):
     objects = {(o.collection, o.revision, o.namespace, o.name): len(o.datasets) for o in c.objects}
     assert objects == {("alf", "", "ibl", "trials"): 2, ("alf/probe00", "2021-07-05", None, "spikes"): 1, ("", "", None, "probes"): 1}
     assert [d.rel for d in c.outside] == ["README.md"]
+    # each session holds its own objects: the collection's, split by session, in file order
+    assert [[(o.collection, o.name) for o in s.objects] for s in c.sessions] == [
+        [("alf", "trials"), ("alf/probe00", "spikes")], [("", "probes")]]
+    assert sum((s.objects for s in c.sessions), []) == sorted(c.objects, key=lambda o: o.session.key)
 
 
 def test_collect_keeps_sessions_without_files_and_counts_nested_sessions(tmp_path):
@@ -107,7 +111,7 @@ def test_collect_parses_each_file_once_and_marks_invalid_ones(tmp_path):
     assert folder_bad.parts is not None and folder_bad.folder_reasons and not folder_bad.is_alf
     name_bad = next(d for d in c.datasets if "bad-name" in d.rel)
     assert name_bad.parts is None and not name_bad.is_alf
-    assert c.objects == []
+    assert c.objects == [] and c.sessions[0].objects == []
 
 
 def test_root_cache_tables_are_not_data(tmp_path):
