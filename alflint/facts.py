@@ -128,23 +128,21 @@ _SMALL_TEXT = 1 << 20
 
 
 def _read_all(path: str, size: int) -> bytes | None:
+    """The file's bytes when one read finds exactly ``size`` of them, else None.
+
+    Asking for one byte more tells a file that grew from a whole one; a short read (a file
+    that shrank, or a filesystem that returns less than asked) goes to the general reader.
+    """
     try:
         fd = os.open(path, _O_RDONLY)
     except OSError:
         return None
     try:
-        chunks, left = [], size + 1
-        while left > 0:
-            got = os.read(fd, left)
-            if not got:
-                break
-            chunks.append(got)
-            left -= len(got)
+        data = os.read(fd, size + 1)
     except OSError:
         return None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     return data if len(data) == size else None
 
 

@@ -250,6 +250,17 @@ def test_fast_json_facts_equal_the_content_reader(tmp_path, text):
     assert fast_json_facts(str(path), path.stat().st_size) == read_facts(path, "json")
 
 
+@pytest.mark.parametrize("walked_size", [7, 9])  # the file is 8 bytes: it grew, or shrank, since the walk
+def test_fast_text_facts_leave_a_file_whose_size_changed_to_the_content_reader(tmp_path, walked_size):
+    from alflint.facts import fast_json_facts, fast_jsonable_facts
+
+    path = tmp_path / "a.b.json"
+    path.write_bytes(b"[1, 2]\n\n")
+    assert fast_json_facts(str(path), 8).rows == 2
+    assert fast_json_facts(str(path), walked_size) is None
+    assert fast_jsonable_facts(str(path), walked_size) is None
+
+
 @pytest.mark.parametrize("data", [b'{"a": 1,}', b"\xff[]", b"[" * 100000 + b"]" * 100000, b"{", b"\xef\xbb\xbf[]"])
 def test_fast_json_facts_leave_malformed_documents_to_the_content_reader(tmp_path, data):
     from alflint.facts import fast_json_facts
