@@ -47,13 +47,12 @@ def dataset_id(eid: str | uuid.UUID, rel_path: str) -> str:
 def session_dataset_ids(eid: str, rel_paths: list[str]) -> list[str]:
     """:func:`dataset_id` of each rel_path of one session (the eid hashed once, then copied)."""
     start, variant = hashlib.md5(uuid.UUID(eid).bytes, usedforsecurity=False), _VARIANT
-    out = []
+    digests = []
     for rel_path in rel_paths:
         md5 = start.copy()
         md5.update(rel_path.encode("utf-8"))
-        h = md5.hexdigest()
-        out.append(f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}")
-    return out
+        digests.append(md5.hexdigest())
+    return [f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}" for h in digests]
 
 
 def split_revision(rel_path: str) -> tuple[str, str]:

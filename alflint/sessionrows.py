@@ -86,11 +86,18 @@ def unpack(packed: Packed) -> list[Row]:
 def default_flags(rel_paths: list[str]) -> list[bool]:
     """``default_revision`` of each rel_path of one session: True unless a newer revision of
     the same dataset is there (revisions compare as strings; no revision is the oldest)."""
-    if not any("#" in p for p in rel_paths):
+    newest: dict[str, str] = {}  # dataset (rel_path without its revision folder) -> newest revision
+    revised: dict[int, tuple[str, str]] = {}
+    for i, path in enumerate(rel_paths):
+        if "#" in path:  # few paths have one: only they are split
+            stem, revision = split_revision(path)
+            if revision:
+                revised[i] = (stem, revision)
+                if revision > newest.get(stem, ""):
+                    newest[stem] = revision
+    if not newest:
         return [True] * len(rel_paths)
-    split = [split_revision(p) if "#" in p else (p, "") for p in rel_paths]
-    newest: dict[str, str] = {}
-    for stem, revision in split:
-        if revision > newest.get(stem, ""):
-            newest[stem] = revision
-    return [newest.get(stem, "") == revision for stem, revision in split]
+    flags = [path not in newest for path in rel_paths]  # no revision: default unless one exists
+    for i, (stem, revision) in revised.items():
+        flags[i] = newest[stem] == revision
+    return flags
