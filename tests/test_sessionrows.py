@@ -55,6 +55,12 @@ def test_default_flags_mark_the_newest_revision_of_each_dataset():
     assert default_flags(["x.y.npy"]) == [True]
 
 
+def test_a_hash_sign_that_is_no_revision_folder_changes_no_flag():
+    # '#' in a file name, or a folder that only starts with '#', is not a revision
+    paths = ["alf/#x/a.b.npy", "alf/a#1.b.npy", "alf/#2021-07-05#/a#1.b.npy", "alf/#2021-07-05#/c.d.npy", "alf/c.d.npy"]
+    assert default_flags(paths) == [True, False, True, True, False]
+
+
 def test_tables_from_packed_sessions_equal_those_from_rows():
     sessions = [tables.SessionRow("lab/Subjects/subj/2021-06-01/001", "lab", "subj", "2021-06-01", "001"),
                 tables.SessionRow("subj/2021-06-02/1", None, "subj", "2021-06-02", "1")]
