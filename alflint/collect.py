@@ -238,18 +238,9 @@ def collect(tree: Walk) -> Collection:
             parts = parsed[name] = parse(name)
         if session is None:
             rel_path = rel
-        dataset = Dataset(
-            rel=rel,
-            root_prefix=root_prefix,
-            size=entry.size,
-            mtime_ns=entry.mtime_ns,
-            session=session,
-            rel_path=rel_path,
-            collection=info.collection,
-            revision=info.revision,
-            folder_reasons=info.reasons,
-            parts=parts,
-        )
+        # positional: a third of the cost of keywords, once per file (fields in declaration order)
+        dataset = Dataset(rel, root_prefix, entry.size, entry.mtime_ns, session, rel_path,
+                          info.collection, info.revision, info.reasons, parts)
         out.datasets.append(dataset)
         if session is not None:
             session.datasets.append(dataset)
