@@ -156,10 +156,11 @@ def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | No
                 else:
                     problems.append(WalkProblem(rel, "unreadable-file", f"cannot stat file: {exc.strerror}"))
                 continue
-            if not stat.S_ISREG(st.st_mode):
+            mode = st.st_mode
+            if not _S_ISREG(mode):
                 problems.append(WalkProblem(rel, "special-file", "not a regular file (socket, FIFO or device)"))
                 continue
-            if readable is not None and not readable(st, entry.path):
+            if readable is not None and mode & _READ_ALL != _READ_ALL and not readable(st, entry.path):
                 problems.append(WalkProblem(rel, "unreadable-file", "file is not readable (permission denied)"))
                 continue
             files.append(_new_entry(FileEntry, (rel, st.st_size, st.st_mtime_ns)))
@@ -167,6 +168,10 @@ def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | No
 
 
 _NAME = attrgetter("name")
+_S_ISREG = stat.S_ISREG
+#: Read bits of owner, group and others: a file with all three is readable by whoever we are
+#: (the common case, decided without a call).
+_READ_ALL = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _new_entry = tuple.__new__  # FileEntry without its Python-level __new__ (once per file)
 
 
