@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +51,46 @@ def test_walk_follows_a_symlinked_folder_once(tmp_path):
     os.symlink(tmp_path / "real", tmp_path / "repo" / "linked")
     tree = walk(tmp_path / "repo")
     assert [f.rel for f in tree.files] == ["linked/x.y.npy"]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="needs root to become another user")
+def test_files_another_user_cannot_read_are_problems_and_the_rest_are_files():
+    """Walked as 'nobody' (a forked child drops root): the mode bits decide, and a file
+    readable by owner, group and others takes the shortcut without changing the answer."""
+    import json
+    import shutil
+    import tempfile
+
+    import alflint.walk as walk_module
+
+    modes = {"a.b.npy": 0o644, "c.d.npy": 0o444, "e.f.npy": 0o004, "g.h.npy": 0o640, "i.j.npy": 0o600, "k.l.npy": 0o040}
+    base = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own folders are closed to other users
+    os.chmod(base, 0o755)
+    try:
+        for name, mode in modes.items():
+            touch(base, name)
+            os.chmod(os.path.join(base, name), mode)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            try:
+                os.close(read_end)
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                walk_module._EUID, walk_module._GROUPS = 65534, frozenset({65534})
+                tree = walk(base)
+                os.write(write_end, json.dumps([[f.rel for f in tree.files], [[p.rel, p.kind] for p in tree.problems]]).encode())
+            finally:
+                os._exit(0)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as fh:
+            files, problems = json.loads(fh.read())
+        os.waitpid(pid, 0)
+    finally:
+        shutil.rmtree(base)
+    assert files == ["a.b.npy", "c.d.npy", "e.f.npy"]
+    assert problems == [["g.h.npy", "unreadable-file"], ["i.j.npy", "unreadable-file"], ["k.l.npy", "unreadable-file"]]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
