@@ -34,10 +34,11 @@ def _find_relations(session, ctx):
     by_name: dict[tuple, dict[str | None, list]] = {}
     for obj in session.objects:  # valid ALF files in valid folders, grouped by collect
         by_name.setdefault((obj.collection, obj.revision, obj.name), {})[obj.namespace] = obj.datasets
+    names = {obj.name for obj in session.objects}  # most attributes name no object: one set lookup
     for obj in session.objects:
         for d in obj.datasets:
             p = d.parts
-            if p.attribute == p.object or p.extension not in VALUE_FORMATS:
+            if p.attribute not in names or p.attribute == p.object or p.extension not in VALUE_FORMATS:
                 continue
             targets = by_name.get((obj.collection, obj.revision, p.attribute))
             if not targets:
