@@ -196,14 +196,6 @@ def _in_pre_commit() -> bool:
     return os.environ.get("PRE_COMMIT") == "1"
 
 
-
-def _import_tables_meanwhile() -> None:
-    """pyarrow for the tables, imported while the check's workers run (see check_records)."""
-    from .indexer import _import_tables
-
-    _import_tables()
-
-
 def _jobs(requested: int | None) -> int:
     """--jobs: default all cores, but 1 inside pre-commit (it runs hooks in parallel itself)."""
     if requested is not None:
@@ -281,8 +273,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
             return EXIT_USAGE
     elif args.index and len(paths) == 1 and os.path.isdir(paths[0]):
         # one walk and one check serve the report and the tables
+        from .indexer import preload_tables
+
         report, records = engine.check_records(paths[0], jobs=_jobs(args.jobs), progress=not args.quiet, cache=args.cache,
-                                              meanwhile=_import_tables_meanwhile)
+                                              meanwhile=preload_tables)
     else:
         report = engine.check(paths, jobs=_jobs(args.jobs), progress=not args.quiet, cache=args.cache)
     if args.quiet and args.format == "text":

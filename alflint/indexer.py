@@ -205,18 +205,19 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     warm = update and cache and is_warm(root)
     previous = _previous_rows(out) if update and (hash_files or not warm) else {}
     if warm:
-        report, records = engine.check_records(root, jobs=jobs, cache=True, meanwhile=_import_tables)
+        report, records = engine.check_records(root, jobs=jobs, cache=True, meanwhile=preload_tables)
     elif previous:
         report, collection = _check_changed(engine, root, previous)
         records = records_of(collection)
     else:
-        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=_import_tables)
+        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=preload_tables)
     return report, records, previous
 
 
-def _import_tables() -> None:
-    """Import pyarrow (through :mod:`alflint.tables`) while the workers check: the parent
-    waits for them anyway, and the tables need it right after."""
+def preload_tables() -> None:
+    """Import pyarrow (through :mod:`alflint.tables`): passed as ``meanwhile`` to
+    :meth:`~alflint.engine.Engine.check_records`, it runs while the workers check, since
+    the parent waits for them anyway and the tables need it right after."""
     from . import tables  # noqa: F401
 
 
