@@ -46,25 +46,16 @@ _O_RDONLY = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 
 _CONTENT: Any = None  # alflint.content, imported on first use (keeps `import alflint.facts` light)
 _DTYPE_INFO: Any = None
-_PURE_PARQUET: Any = None
 
 
 def _content() -> Any:
-    global _CONTENT, _DTYPE_INFO, _PURE_PARQUET
+    global _CONTENT, _DTYPE_INFO
     if _CONTENT is None:
         from . import content
         from .content._dtype import dtype_info
-        from .content.parquet import _pure_facts
 
-        _CONTENT, _DTYPE_INFO, _PURE_PARQUET = content, dtype_info, _pure_facts
+        _CONTENT, _DTYPE_INFO = content, dtype_info
     return _CONTENT
-
-
-def _pure_parquet_facts(path: str, size: int) -> Any:
-    """Facts of a parquet file from its footer, read in pure Python (memoized), or None."""
-    if _PURE_PARQUET is None:
-        _content()
-    return _PURE_PARQUET(path, size)
 
 
 def fast_npy_facts(path: str, size: int) -> Any:
@@ -242,7 +233,7 @@ def facts_reader() -> Callable[[Any], Facts]:
             elif extension == "jsonable":
                 found = fast_jsonable_facts(dataset.abs_path, dataset.size)
             elif extension == "pqt" and dataset.size > 0:
-                found = _pure_parquet_facts(dataset.abs_path, dataset.size)
+                found = content.parquet.footer_facts(dataset.abs_path, dataset.size)
             if found is not None:
                 cached = Facts(found, None)
             else:

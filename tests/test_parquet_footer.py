@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 
 from alflint.content import ContentError
 from alflint.content._parquet_footer import read_schema
-from alflint.content.parquet import _pure_facts, _pyarrow_facts, parquet_facts
+from alflint.content.parquet import _pyarrow_facts, footer_facts, parquet_facts
 
 
 def both(path):
     """The pure reader's facts (``parquet_facts`` when it steps aside) and pyarrow's."""
     size = os.stat(path).st_size
-    return _pure_facts(path, size) or parquet_facts(path), _pyarrow_facts(path, size)
+    return footer_facts(path, size) or parquet_facts(path), _pyarrow_facts(path, size)
 
 
 def assert_fast_and_equal(path):

@@ -15,7 +15,7 @@ import os
 from ._parquet_footer import decode_footer, read_footer
 from ._types import ContentError, ContentFacts
 
-__all__ = ["parquet_facts", "arrow_kind"]
+__all__ = ["parquet_facts", "footer_facts", "arrow_kind"]
 
 
 def arrow_kind(type_name: str) -> str | None:
@@ -89,14 +89,15 @@ def parquet_facts(path: str | os.PathLike, size: int | None = None) -> ContentFa
             raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
     if size == 0:
         return ContentFacts(format="pqt", size=0)
-    facts = _pure_facts(path, size)
+    facts = footer_facts(path, size)
     if facts is not None:
         return facts
     return _pyarrow_facts(path, size)
 
 
-def _pure_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
-    """:func:`parquet_facts` from the pure-Python footer reader, or None when it is not sure.
+def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
+    """:func:`parquet_facts` from the pure-Python footer reader, or None when it is not sure
+    (then :func:`parquet_facts` asks pyarrow, which also words the errors).
 
     Facts depend on the footer bytes and the size alone, and tables written by one pipeline
     often share a footer byte for byte, so each distinct footer is decoded once per process.
