@@ -30,7 +30,11 @@ def canonical_session_path(lab: str | None, subject: str, date: str, number: str
 
 def uuid3_text(namespace_bytes: bytes, name: str) -> str:
     """``str(uuid.uuid3(namespace, name))`` from the md5 hex digest, without UUID objects."""
-    h = hashlib.md5(namespace_bytes + name.encode("utf-8"), usedforsecurity=False).hexdigest()
+    return _uuid3_form(hashlib.md5(namespace_bytes + name.encode("utf-8"), usedforsecurity=False).hexdigest())
+
+
+def _uuid3_form(h: str) -> str:
+    """A 32-digit md5 hex digest as a version-3 UUID's text (version and variant set)."""
     return f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
@@ -46,13 +50,13 @@ def dataset_id(eid: str | uuid.UUID, rel_path: str) -> str:
 
 def session_dataset_ids(eid: str, rel_paths: list[str]) -> list[str]:
     """:func:`dataset_id` of each rel_path of one session (the eid hashed once, then copied)."""
-    start, variant = hashlib.md5(uuid.UUID(eid).bytes, usedforsecurity=False), _VARIANT
+    start = hashlib.md5(uuid.UUID(eid).bytes, usedforsecurity=False)
     digests = []
     for rel_path in rel_paths:
         md5 = start.copy()
         md5.update(rel_path.encode("utf-8"))
         digests.append(md5.hexdigest())
-    return [f"{h[:8]}-{h[8:12]}-3{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:]}" for h in digests]
+    return list(map(_uuid3_form, digests))
 
 
 def split_revision(rel_path: str) -> tuple[str, str]:
