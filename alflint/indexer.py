@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -33,6 +34,9 @@ class IndexResult:
     left_out: list[str] = field(default_factory=list)  #: paths (relative to root) not indexed
     sessions: int = 0
     datasets: int = 0
+    #: False when ``--update`` found the tables already written from the same rows and
+    #: options, and left them untouched (see :mod:`alflint.stamp`)
+    written: bool = True
 
 
 def build_rows(collection: Collection, report: Report) -> tuple[list, list, list[str]]:
@@ -50,13 +54,17 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
     about its object or session); a session with a session-level error is left out whole.
     ``records`` is emptied on the way (a million of them must not outlive their rows).
     """
+    keys = {r[6]: r[0] for r in records if r[5]}
+    sessions, packs, left_out = kept_sessions(records, report)
+    return sessions, _rows_of_packs(keys, packs), left_out
+
+
+def _rows_of_packs(keys: dict[str, str], packs: list[tuple[str, tuple]]) -> list:
+    """Dataset rows (no hash) of packed sessions; ``keys`` maps an eid to its session path."""
     from .sessionrows import unpack
     from .tables import DatasetRow
 
-    keys = {r[6]: r[0] for r in records if r[5]}
-    sessions, packs, left_out = kept_sessions(records, report)
-    datasets = [DatasetRow(keys[eid], r.rel_path, r.size, None, r.mtime_ns) for eid, packed in packs for r in unpack(packed)]
-    return sessions, datasets, left_out
+    return [DatasetRow(keys[eid], r.rel_path, r.size, None, r.mtime_ns) for eid, packed in packs for r in unpack(packed)]
 
 
 def kept_sessions(records: list[tuple], report: Report) -> tuple[list, list[tuple[str, tuple]], list[str]]:
@@ -135,7 +143,8 @@ def index(
     when errors were found and ``force`` is false; nothing is written then. ``jobs``
     worker processes check a large tree (default: all cores). ``update`` re-checks only what
     changed since the previous tables (with ``cache``, by session folder through the result
-    cache of :mod:`alflint.cache`). ``content=False`` runs the path rules only (names,
+    cache of :mod:`alflint.cache`), and leaves the tables untouched when they already hold
+    exactly what it would write (see :mod:`alflint.stamp`). ``content=False`` runs the path rules only (names,
     folders, sessions), for a tree whose contents a CI check already vouched for.
     """
     result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs, cache=cache, content=content)
@@ -166,9 +175,24 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
     from . import tables
 
+    eid_keys = {r[6]: r[0] for r in records if r[5]} if hash_files else {}
+    # the rows were made and packed per session by the workers that checked them: the
+    # parent joins them into columns without touching a row (alflint.sessionrows)
+    sessions, packs, left_out = kept_sessions(records, report)  # empties records
+    del records
+    targets = (os.path.join(out, tables.SESSIONS_FILE), os.path.join(out, tables.DATASETS_FILE))
+    digest = None
+    if update and cache:
+        from . import stamp
+        from .sessionrows import newest_mtime
+
+        digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
+        if stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None):
+            return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
+                               sum(packed[0] for _, packed in packs), written=False)
     if hash_files:
-        sessions, datasets, left_out = rows_from_records(records, report)  # empties records
-        del records
+        datasets = _rows_of_packs(eid_keys, packs)
+        del packs
         eids = {s.path: tables.session_eid(s) for s in sessions}
         known = {}
         for d in datasets:
@@ -181,13 +205,12 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         del datasets, known, todo
         built = tables.build_tables(sessions, hashed, lab=lab, origin=root, store_mtime=True)
     else:
-        # the rows were made and packed per session by the workers that checked them: the
-        # parent joins them into columns without touching a row (alflint.sessionrows)
-        sessions, packs, left_out = kept_sessions(records, report)
-        del records
         built = tables.build_indexed_tables(sessions, packs, lab=lab, origin=root, store_mtime=update)
         del packs
+    written_ns = time.time_ns()
     paths = tables.write_tables(out, *built)
+    if digest is not None:
+        stamp.remember(root, targets, digest, written_ns)
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)
 
 
@@ -233,8 +256,6 @@ def _check_changed(engine, root: str, previous: dict) -> tuple[Report, Collectio
     """``--update``: walk once, but run the rules only on files whose size or mtime changed
     since the previous tables (and on their objects and sessions); unchanged files were
     checked when they were indexed."""
-    import time
-
     from . import tables
     from .collect import collect
     from .engine import _exclusion, _per_path_filter, _touched
@@ -325,5 +346,9 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
             print(f"Left out {len(result.left_out)} path(s) with errors or invalid names:")
             for p in result.left_out:
                 print(f"  {p}")
-        print(f"Wrote {result.sessions_path} ({result.sessions} sessions) and {result.datasets_path} ({result.datasets} datasets).")
+        if result.written:
+            print(f"Wrote {result.sessions_path} ({result.sessions} sessions) and {result.datasets_path} ({result.datasets} datasets).")
+        else:
+            print(f"Up to date: {result.sessions_path} ({result.sessions} sessions) and {result.datasets_path} ({result.datasets} datasets) "
+                  "already hold this index; nothing written.")
     return 0

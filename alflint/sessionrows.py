@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from .ids import session_dataset_ids, split_revision
 
-__all__ = ["Packed", "Row", "pack", "unpack", "default_flags", "ID_LENGTH"]
+__all__ = ["Packed", "Row", "pack", "unpack", "newest_mtime", "default_flags", "ID_LENGTH"]
 
 #: Characters of an id or eid (a UUID's text form).
 ID_LENGTH = 36
@@ -81,6 +81,17 @@ def unpack(packed: Packed) -> list[Row]:
     flags = alf if alf is not None else b"\1" * n
     return [Row(ids[i * ID_LENGTH:(i + 1) * ID_LENGTH], p, s, m, bool(a))
             for i, (p, s, m, a) in enumerate(zip(paths.split("\0"), size_values, mtime_values, flags))]
+
+
+def newest_mtime(packs: list[tuple[str, Packed]]) -> int:
+    """The newest ``mtime_ns`` of all rows of ``(eid, packed)`` pairs (0 without rows)."""
+    newest = 0
+    for _, packed in packs:
+        if packed[0]:
+            values = array("q")
+            values.frombytes(packed[4])
+            newest = max(newest, max(values))
+    return newest
 
 
 def default_flags(rel_paths: list[str]) -> list[bool]:

@@ -1,0 +1,113 @@
+"""Leave the tables alone when an ``index --update`` would write them again unchanged.
+
+The tables are a pure function of what :func:`alflint.tables.build_indexed_tables` is given:
+the kept sessions, their packed rows, ``lab``, ``origin`` and the table options. So after
+writing, ``index --update`` remembers a digest of those inputs and the identity of the two
+files it wrote (size, modification and change times, inode); the next ``--update`` whose
+inputs have the same digest, and finds both files as it left them, writes nothing, as
+``make`` leaves a target that is up to date. Anything else (other rows, other options,
+another alflint, tables touched or replaced by anyone) means writing them again.
+
+The record lives in the result cache folder of the root (``--no-cache`` turns it off), never
+next to the tables, and a missing, damaged or foreign record only means writing them again.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import marshal
+import os
+import tempfile
+from typing import Iterable, Sequence
+
+from .cache import RACY_NS, folder_for
+
+__all__ = ["inputs_digest", "up_to_date", "remember"]
+
+_FORMAT = 1
+#: Modules whose code decides the bytes of the tables: a change to them means writing again
+#: even when the version string did not move (a development checkout).
+_TABLE_CODE = ("tables.py", "sessionrows.py", "ids.py")
+
+
+def inputs_digest(sessions: Iterable[tuple], packs: Sequence[tuple], *, lab: str | None, origin: str, store_mtime: bool,
+                  hashed: bool) -> str:
+    """A digest of everything the tables are built from (``packs`` as
+    :func:`alflint.indexer.kept_sessions` returns them)."""
+    from . import __version__
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = []
+    for name in _TABLE_CODE:
+        try:
+            st = os.stat(os.path.join(here, name))
+            code.append((name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            code.append((name, None, None))
+    head = (_FORMAT, __version__, tuple(code), lab or "", origin, store_mtime, hashed)
+    h = hashlib.blake2b(marshal.dumps(head), digest_size=20)
+    # marshal: an exact, fast serialisation of plain tuples (SessionRow is one, made plain)
+    h.update(marshal.dumps([tuple(s) for s in sessions]))
+    h.update(marshal.dumps(list(packs)))
+    return h.hexdigest()
+
+
+def up_to_date(root: str, out_files: Sequence[str], digest: str, newest_mtime_ns: int | None = None) -> bool:
+    """Whether the tables ``out_files`` are the ones written from inputs of ``digest``.
+
+    Tables with md5 hashes depend on the files' bytes, which size and mtime vouch for only
+    when the file was last modified well before the tables were written (a second write in
+    the same clock tick keeps both): pass ``newest_mtime_ns``, the newest row's mtime, then.
+    """
+    path = _record_path(root, out_files)
+    if path is None:
+        return False
+    try:
+        with open(path, encoding="utf-8") as fh:
+            stored = json.load(fh)
+        if newest_mtime_ns is not None and not newest_mtime_ns < stored["written_ns"] - RACY_NS:
+            return False
+        return stored["digest"] == digest and stored["files"] == [_identity(f) for f in out_files]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def remember(root: str, out_files: Sequence[str], digest: str, written_ns: int) -> None:
+    """Record that ``out_files`` were written at ``written_ns`` (``time.time_ns()`` before
+    writing) from inputs of ``digest`` (best effort:
+    a read-only or full cache folder only means writing the tables again next time)."""
+    path = _record_path(root, out_files)
+    if path is None:
+        return
+    try:
+        record = {"digest": digest, "written_ns": written_ns, "files": [_identity(f) for f in out_files]}
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tables-", dir=os.path.dirname(path))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(record, fh)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except OSError:
+        pass
+
+
+def _identity(path: str) -> list[int]:
+    """What changes when a file is rewritten, replaced or touched (OSError if it is gone)."""
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _record_path(root: str, out_files: Sequence[str]) -> str | None:
+    folder = folder_for(root)
+    if folder is None:
+        return None
+    key = "\0".join(os.path.abspath(f) for f in out_files).encode("utf-8", "surrogatepass")
+    return os.path.join(folder, f"tables-{hashlib.blake2b(key, digest_size=12).hexdigest()}.json")

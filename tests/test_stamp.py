@@ -1,0 +1,128 @@
+"""`alflint index --update` leaves tables alone when it would write them again unchanged,
+and writes them whenever anything they are built from, or the files themselves, changed."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from alflint.cli import main
+from alflint.indexer import run_index
+
+HOUR_AGO = time.time() - 3600
+
+
+def make_repo(root: Path) -> Path:
+    alf = root / "lab" / "Subjects" / "subj" / "2021-06-01" / "001" / "alf"
+    alf.mkdir(parents=True)
+    np.save(alf / "spikes.times.npy", np.arange(5, dtype=float))
+    np.save(alf / "spikes.clusters.npy", np.arange(5))
+    other = root / "lab" / "Subjects" / "subj" / "2021-06-02" / "001"
+    other.mkdir(parents=True)
+    np.save(other / "trials.goCue_times.npy", np.arange(3, dtype=float))
+    for folder, _, files in os.walk(root):  # old enough for the --hash tables to trust
+        for f in files:
+            os.utime(os.path.join(folder, f), (HOUR_AGO, HOUR_AGO))
+    return root
+
+
+def identity(out: Path) -> dict:
+    """What rewriting or replacing a table changes (inode, times) and what it holds."""
+    return {name: (os.stat(out / name).st_ino, os.stat(out / name).st_mtime_ns, (out / name).read_bytes())
+            for name in ("sessions.pqt", "datasets.pqt")}
+
+
+@pytest.fixture
+def repo(tmp_path):
+    return make_repo(tmp_path / "repo")
+
+
+def test_an_unchanged_repository_leaves_the_tables_untouched(repo, capsys):
+    first = run_index(repo, update=True)
+    assert first.written
+    before = identity(repo)
+    second = run_index(repo, update=True)
+    assert not second.written
+    assert (second.sessions, second.datasets) == (first.sessions, first.datasets) == (2, 3)
+    assert identity(repo) == before
+    assert main(["index", str(repo), "--update"]) == 0
+    assert "Up to date" in capsys.readouterr().out
+    assert identity(repo) == before
+
+
+def test_a_changed_file_writes_the_tables_again(repo):
+    run_index(repo, update=True)
+    before = identity(repo)
+    alf = repo / "lab" / "Subjects" / "subj" / "2021-06-01" / "001" / "alf"
+    np.save(alf / "spikes.amps.npy", np.ones(5))
+    assert run_index(repo, update=True).written
+    assert identity(repo) != before
+    assert "alf/spikes.amps.npy" in pq.read_table(repo / "datasets.pqt").column("rel_path").to_pylist()
+    t = os.stat(alf / "spikes.times.npy").st_mtime_ns
+    os.utime(alf / "spikes.times.npy", ns=(t, t + 10**9))  # only the mtime: a row changes
+    assert run_index(repo, update=True).written
+
+
+@pytest.mark.parametrize("touch", ["utime", "replace", "delete"])
+def test_tables_touched_by_anyone_are_written_again(repo, touch):
+    run_index(repo, update=True)
+    target = repo / "datasets.pqt"
+    if touch == "utime":
+        os.utime(target, ns=(0, 0))
+    elif touch == "replace":  # same bytes, another file (as a copy back from a backup)
+        data = target.read_bytes()
+        target.unlink()
+        target.write_bytes(data)
+    else:
+        target.unlink()
+    assert run_index(repo, update=True).written
+    assert target.is_file()
+    assert not run_index(repo, update=True).written
+
+
+@pytest.mark.parametrize("options", [{"lab": "lab"}, {"hash_files": True}, {"force": True}])
+def test_other_options_write_the_tables_again_then_hold(repo, options):
+    run_index(repo, update=True)
+    assert run_index(repo, update=True, **options).written == ("force" not in options)  # --force alone changes no row
+    assert not run_index(repo, update=True, **options).written
+
+
+def test_hashed_tables_hold_only_for_files_older_than_the_tables(repo):
+    fresh = repo / "lab" / "Subjects" / "subj" / "2021-06-02" / "001" / "trials.goCue_times.npy"
+    os.utime(fresh)  # modified now: as old as the tables, its bytes may change unseen
+    run_index(repo, update=True, hash_files=True)
+    assert run_index(repo, update=True, hash_files=True).written
+    os.utime(fresh, (HOUR_AGO, HOUR_AGO))
+    run_index(repo, update=True, hash_files=True)
+    assert not run_index(repo, update=True, hash_files=True).written
+
+
+def test_without_update_or_without_cache_the_tables_are_always_written(repo):
+    run_index(repo, update=True)
+    assert run_index(repo).written
+    run_index(repo, update=True)
+    assert run_index(repo, update=True, cache=False).written
+
+
+def test_a_damaged_record_means_writing_again_without_a_traceback(repo):
+    run_index(repo, update=True)
+    records = list(Path(os.environ["XDG_CACHE_HOME"], "alflint", "results").rglob("tables-*.json"))
+    assert records
+    for record in records:
+        record.write_text("{not json")
+    assert run_index(repo, update=True).written
+    assert not run_index(repo, update=True).written
+
+
+def test_another_output_folder_has_its_own_record(repo, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    run_index(repo, update=True)
+    assert run_index(repo, out, update=True).written
+    assert not run_index(repo, update=True).written
+    assert not run_index(repo, out, update=True).written
