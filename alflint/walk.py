@@ -99,72 +99,94 @@ def walk(
 
 
 def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | None, visited: set, readable: Callable | None, split: Split | None) -> None:
-    files, dirs, problems, units = result.files, result.dirs, result.problems, result.units
+    dirs, problems = result.dirs, result.problems
     while stack:
         rel_dir, abs_dir, dev = stack.pop()
         dirs.append(rel_dir)
-        prefix = f"{rel_dir}/" if rel_dir else ""
+        dir_fd = -1
         try:
-            with os.scandir(abs_dir) as it:
-                entries = sorted(it, key=_NAME)
+            if _SCANDIR_FD:
+                # listed through a descriptor, each entry's stat is an fstatat() of its bare
+                # name: the kernel does not walk the whole path again for every file
+                dir_fd = os.open(abs_dir, _O_DIRECTORY)
+                with os.scandir(dir_fd) as it:
+                    entries = sorted(it, key=_NAME)
+            else:
+                with os.scandir(abs_dir) as it:
+                    entries = sorted(it, key=_NAME)
         except OSError as exc:
+            if dir_fd != -1:
+                os.close(dir_fd)
             problems.append(WalkProblem(rel_dir, "unreadable-folder", f"cannot list folder: {exc.strerror or exc}"))
             continue
-        dir_name = abs_dir.rpartition(os.sep)[2]
-        subdirs = []
-        for entry in entries:
-            rel = prefix + entry.name
-            try:
-                is_dir = entry.is_dir()
-            except OSError:
-                is_dir = False
-            if is_dir:
-                if entry.name in DEFAULT_EXCLUDED_DIRS or (exclude is not None and exclude(rel, True)):
+        try:
+            _list_folder(result, rel_dir, abs_dir, dev, entries, exclude, visited, readable, split, stack)
+        finally:
+            if dir_fd != -1:
+                os.close(dir_fd)
+
+
+def _list_folder(result: Walk, rel_dir: str, abs_dir: str, dev: int, entries: list, exclude: Exclude | None, visited: set,
+                 readable: Callable | None, split: Split | None, stack: list) -> None:
+    """Sort one folder's entries into files, subfolders (pushed on ``stack``) and problems."""
+    files, problems, units = result.files, result.problems, result.units
+    prefix = f"{rel_dir}/" if rel_dir else ""
+    dir_name = abs_dir.rpartition(os.sep)[2]
+    subdirs = []
+    for entry in entries:
+        rel = prefix + entry.name
+        try:
+            is_dir = entry.is_dir()
+        except OSError:
+            is_dir = False
+        if is_dir:
+            if entry.name in DEFAULT_EXCLUDED_DIRS or (exclude is not None and exclude(rel, True)):
+                continue
+            if entry.is_symlink():
+                try:
+                    st = entry.stat()
+                except OSError as exc:
+                    problems.append(WalkProblem(rel, "broken-symlink", f"broken symlink: {exc.strerror}"))
                     continue
-                if entry.is_symlink():
-                    try:
-                        st = entry.stat()
-                    except OSError as exc:
-                        problems.append(WalkProblem(rel, "broken-symlink", f"broken symlink: {exc.strerror}"))
-                        continue
-                    key = (st.st_dev, st.st_ino)
-                    if key in visited:
-                        problems.append(WalkProblem(rel, "symlink-loop", "symlinked folder already walked (a loop or a duplicate); not followed again"))
-                        continue
-                    visited.add(key)
-                    sub_dev = st.st_dev
-                else:
-                    # a plain folder lies on its parent's device (a mount point aside): its
-                    # inode comes with the listing, so marking it visited costs no stat
-                    try:
-                        visited.add((dev, entry.inode()))
-                    except OSError:
-                        pass
-                    sub_dev = dev
-                if split is not None and split(dir_name, entry.name):
-                    units.append(rel)
+                key = (st.st_dev, st.st_ino)
+                if key in visited:
+                    problems.append(WalkProblem(rel, "symlink-loop", "symlinked folder already walked (a loop or a duplicate); not followed again"))
                     continue
-                subdirs.append((rel, entry.path, sub_dev))
+                visited.add(key)
+                sub_dev = st.st_dev
+            else:
+                # a plain folder lies on its parent's device (a mount point aside): its
+                # inode comes with the listing, so marking it visited costs no stat
+                try:
+                    visited.add((dev, entry.inode()))
+                except OSError:
+                    pass
+                sub_dev = dev
+            if split is not None and split(dir_name, entry.name):
+                units.append(rel)
                 continue
-            if exclude is not None and exclude(rel, False):
-                continue
-            try:
-                st = entry.stat()
-            except OSError as exc:
-                if entry.is_symlink():
-                    problems.append(WalkProblem(rel, "broken-symlink", f"broken symlink (target missing): {os.readlink(entry.path) if _can_readlink(entry.path) else '?'}"))
-                else:
-                    problems.append(WalkProblem(rel, "unreadable-file", f"cannot stat file: {exc.strerror}"))
-                continue
-            mode = st.st_mode
-            if not _S_ISREG(mode):
-                problems.append(WalkProblem(rel, "special-file", "not a regular file (socket, FIFO or device)"))
-                continue
-            if readable is not None and mode & _READ_ALL != _READ_ALL and not readable(st, entry.path):
-                problems.append(WalkProblem(rel, "unreadable-file", "file is not readable (permission denied)"))
-                continue
-            files.append(_new_entry(FileEntry, (rel, st.st_size, st.st_mtime_ns)))
-        stack.extend(reversed(subdirs))
+            subdirs.append((rel, f"{abs_dir}{os.sep}{entry.name}", sub_dev))
+            continue
+        if exclude is not None and exclude(rel, False):
+            continue
+        try:
+            st = entry.stat()
+        except OSError as exc:
+            if entry.is_symlink():
+                path = f"{abs_dir}{os.sep}{entry.name}"
+                problems.append(WalkProblem(rel, "broken-symlink", f"broken symlink (target missing): {os.readlink(path) if _can_readlink(path) else '?'}"))
+            else:
+                problems.append(WalkProblem(rel, "unreadable-file", f"cannot stat file: {exc.strerror}"))
+            continue
+        mode = st.st_mode
+        if not _S_ISREG(mode):
+            problems.append(WalkProblem(rel, "special-file", "not a regular file (socket, FIFO or device)"))
+            continue
+        if readable is not None and mode & _READ_ALL != _READ_ALL and not readable(st, f"{abs_dir}{os.sep}{entry.name}"):
+            problems.append(WalkProblem(rel, "unreadable-file", "file is not readable (permission denied)"))
+            continue
+        files.append(_new_entry(FileEntry, (rel, st.st_size, st.st_mtime_ns)))
+    stack.extend(reversed(subdirs))
 
 
 _NAME = attrgetter("name")
@@ -173,6 +195,8 @@ _S_ISREG = stat.S_ISREG
 #: (the common case, decided without a call).
 _READ_ALL = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 _new_entry = tuple.__new__  # FileEntry without its Python-level __new__ (once per file)
+_SCANDIR_FD = os.scandir in os.supports_fd  # not on Windows
+_O_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
 def _readable(st: os.stat_result, path: str) -> bool:

@@ -53,6 +53,32 @@ def test_walk_follows_a_symlinked_folder_once(tmp_path):
     assert [f.rel for f in tree.files] == ["linked/x.y.npy"]
 
 
+def test_listing_through_a_folder_descriptor_or_a_path_walks_alike(tmp_path, monkeypatch):
+    """Where os.scandir takes a descriptor (POSIX) entries are stat'ed by bare name; elsewhere
+    (Windows) by path. Both ways must find the same files, folders and problems."""
+    import alflint.walk as walk_module
+
+    touch(tmp_path, "s/2021-01-01/001/alf/a.b.npy", "s/2021-01-01/001/c.d.npy", "real/x.y.npy")
+    os.symlink(tmp_path / "missing.npy", tmp_path / "s" / "broken.x.npy")
+    os.symlink(tmp_path / "s", tmp_path / "s" / "2021-01-01" / "loop")
+    os.symlink(tmp_path / "real", tmp_path / "s" / "linked")
+    os.mkfifo(tmp_path / "s" / "pipe.fifo")
+    open_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+    ways = []
+    for by_descriptor in (True, False):
+        monkeypatch.setattr(walk_module, "_SCANDIR_FD", by_descriptor)
+        ways.append(walk(tmp_path / "s"))
+    by_fd, by_path = ways
+    assert by_fd.files == by_path.files
+    assert by_fd.dirs == by_path.dirs
+    assert by_fd.problems == by_path.problems
+    assert {p.kind for p in by_fd.problems} == {"broken-symlink", "symlink-loop", "special-file"}
+    assert "linked/x.y.npy" in {f.rel for f in by_fd.files}
+    assert "missing.npy" in next(p.message for p in by_fd.problems if p.kind == "broken-symlink")
+    if open_fds is not None:  # every folder descriptor was closed
+        assert len(os.listdir("/proc/self/fd")) == open_fds
+
+
 @pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="needs root to become another user")
 def test_files_another_user_cannot_read_are_problems_and_the_rest_are_files():
     """Walked as 'nobody' (a forked child drops root): the mode bits decide, and a file
