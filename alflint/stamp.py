@@ -47,7 +47,7 @@ def inputs_digest(sessions: Iterable[tuple], packs: Sequence[tuple], *, lab: str
         except OSError:
             code.append((name, None, None))
     head = (_FORMAT, __version__, tuple(code), lab or "", origin, store_mtime, hashed)
-    h = hashlib.blake2b(marshal.dumps(head), digest_size=20)
+    h = hashlib.sha256(marshal.dumps(head))  # SHA-NI: twice as fast as blake2b here
     # marshal: an exact, fast serialisation of plain tuples (SessionRow is one, made plain)
     h.update(marshal.dumps([tuple(s) for s in sessions]))
     h.update(marshal.dumps(list(packs)))
