@@ -25,7 +25,7 @@ from .model import Issue
 from .sessionrows import pack
 from .walk import Exclude, Walk, walk
 
-__all__ = ["Share", "is_session_folder", "split_run", "records_of", "MIN_UNITS"]
+__all__ = ["Share", "is_session_folder", "split_run", "records_of", "guided_chunks", "MIN_UNITS"]
 
 #: Fewer session folders than this are checked in one process (forking costs more).
 MIN_UNITS = 48
@@ -56,6 +56,24 @@ def records_of(collection: Collection) -> list[tuple]:
             eid, packed = "", None
         out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, eid, packed))
     return out
+
+
+def guided_chunks(units: list[str], workers: int, smallest: int = 8) -> list[list[str]]:
+    """``units`` cut into chunks that shrink as the work runs out (guided scheduling).
+
+    Workers take chunks in order as they finish one. Equal chunks leave one worker idle
+    while another finishes its last one, up to a whole chunk's time; here no chunk is more
+    than an eighth of a worker's share, or half of what remains for it, so the last ones
+    are ``smallest`` units and the workers end together. (Larger first chunks were slower
+    per unit: a worker's heap grows with its chunk.)
+    """
+    chunks, at, n = [], 0, len(units)
+    largest = max(smallest, -(-n // (8 * workers)))
+    while at < n:
+        size = max(smallest, min(largest, -(-(n - at) // (2 * workers))))
+        chunks.append(units[at:at + size])
+        at += size
+    return chunks
 
 
 @dataclass
@@ -107,8 +125,7 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
             chunks[shard_of(unit)].append(unit)
         work = [(i, c) for i, c in enumerate(chunks) if c]
     else:
-        n = min(max(jobs, 1) * 8, len(top.units))
-        work = [(i, top.units[i::n]) for i in range(n)]
+        work = list(enumerate(guided_chunks(top.units, max(jobs, 1))))
     bar = progress(len(top.units)) if progress is not None else None
     total = Share()
     global _FORKED
