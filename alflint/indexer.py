@@ -8,6 +8,7 @@ valid datasets only and the result lists what was left out.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 import time
@@ -226,22 +227,27 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     from .partition import records_of
 
     warm = update and cache and is_warm(root)
+    preload = functools.partial(preload_tables, hashed=hash_files, mtime=update or hash_files)
     previous = _previous_rows(out) if update and (hash_files or not warm) else {}
     if warm:
-        report, records = engine.check_records(root, jobs=jobs, cache=True, meanwhile=preload_tables)
+        report, records = engine.check_records(root, jobs=jobs, cache=True, meanwhile=preload)
     elif previous:
         report, collection = _check_changed(engine, root, previous)
         records = records_of(collection)
     else:
-        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=preload_tables)
+        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=preload)
     return report, records, previous
 
 
-def preload_tables() -> None:
-    """Import pyarrow (through :mod:`alflint.tables`): passed as ``meanwhile`` to
-    :meth:`~alflint.engine.Engine.check_records`, it runs while the workers check, since
-    the parent waits for them anyway and the tables need it right after."""
-    from . import tables  # noqa: F401
+def preload_tables(hashed: bool = False, mtime: bool = False) -> None:
+    """Import pyarrow (through :mod:`alflint.tables`) and learn the pandas metadata of the
+    tables to write (``hashed``, ``mtime``: their optional columns). Passed as ``meanwhile``
+    to :meth:`~alflint.engine.Engine.check_records`, it runs while the workers check, since
+    the parent waits for them anyway and the tables need it right after (the first index
+    on a machine imports pandas for the metadata, 0.9 s, then no more)."""
+    from . import tables
+
+    tables.schema_metadata_ready(hashed=hashed, mtime=mtime)
 
 
 def _drain(items: list) -> Iterator:

@@ -61,6 +61,7 @@ __all__ = [
     "split_revision",
     "build_tables",
     "build_indexed_tables",
+    "schema_metadata_ready",
     "write_tables",
     "read_tables",
     "md5_files",
@@ -185,6 +186,13 @@ def datasets_schema(hashed: bool = False, mtime: bool = False) -> pa.Schema:
 
 #: Bump when the prototype frames below change (the remembered metadata is then rebuilt).
 _PROTOTYPE_VERSION = 1
+
+
+def schema_metadata_ready(hashed: bool = False, mtime: bool = False) -> None:
+    """Learn now the pandas metadata of the sessions table and of a datasets table with
+    these optional columns (what writing them will need)."""
+    _pandas_metadata("sessions", False, False)
+    _pandas_metadata("datasets", hashed, mtime)
 
 
 @functools.lru_cache(maxsize=None)
@@ -328,7 +336,14 @@ def _fixed(kind: pa.DataType, code: str, values: list[int]) -> pa.Array:
 
 
 def _bools(values: list[bool]) -> pa.Array:
-    return _fixed(pa.int8(), "b", values).cast(pa.bool_())
+    return _bool_array(bytes(values), len(values))
+
+
+def _bool_array(flags: bytes, n: int) -> pa.Array:
+    """A boolean array from one byte (0 or 1) per value, packed into Arrow's bitmap here:
+    a cast would import pyarrow.compute, 0.12 s, on the path of every index."""
+    bits = np.packbits(np.frombuffer(flags, dtype=np.uint8), bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(bits)])
 
 
 def _check_session(row: SessionRow) -> int:
@@ -459,7 +474,7 @@ def build_indexed_tables(
         _strings("\0".join(packed[2] for _, packed in packs).split("\0") if n else []),
         pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(b"".join(packed[3] for _, packed in packs))]),
         None,
-        pa.Array.from_buffers(pa.int8(), n, [None, pa.py_buffer(b"".join(packed[5] for _, packed in packs))]).cast(pa.bool_()),
+        _bool_array(b"".join(packed[5] for _, packed in packs), n),
         pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(b"".join(packed[4] for _, packed in packs))]) if store_mtime else None,
         _fixed_width("".join(eid * packed[0] for eid, packed in packs), n),
         _fixed_width("".join(packed[1] for _, packed in packs), n),

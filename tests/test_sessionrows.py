@@ -7,6 +7,8 @@ tables joined from packed sessions are the tables build_tables makes from the sa
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -87,3 +89,23 @@ def test_packed_sessions_out_of_order_or_unknown_are_refused():
         tables.build_indexed_tables([session], [(EID, pack(EID, FILES))])
     with pytest.raises(ValueError, match="out of eid order or given twice"):
         tables.build_indexed_tables([session], [(eid, pack(eid, FILES)), (eid, pack(eid, FILES))])
+
+
+def test_boolean_columns_are_packed_bitmaps_without_pyarrow_compute():
+    """Booleans are packed here (a cast would import pyarrow.compute, 0.12 s per index):
+    values across byte boundaries must come out as given, and compute must stay unloaded."""
+    code = """
+import sys
+import pyarrow as pa
+from alflint import tables
+flags = [True, False, False, True, True, True, False, True, False, True, True, False, True]
+array = tables._bools(flags)
+assert array.type == pa.bool_() and array.to_pylist() == flags, array
+session = tables.SessionRow("subj/2021-06-02/001", None, "subj", "2021-06-02", "001")
+rows = [tables.DatasetRow(session.path, f"alf/#2021-0{m}-01#/a.b.npy", 1, None, 2) for m in range(1, 10)]
+sessions, datasets = tables.build_tables([session], rows)
+found = dict(zip(datasets.column("rel_path").to_pylist(), datasets.column("default_revision").to_pylist()))
+assert found == {r.rel_path: r.rel_path.startswith("alf/#2021-09") for r in rows}, found
+assert "pyarrow.compute" not in sys.modules, "building tables imported pyarrow.compute"
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)
