@@ -529,8 +529,10 @@ def main(argv: list[str] | None = None) -> int:
             if not p.ok:
                 break
         if s.ok:
-            steps[STEP_INDEX_UPDATE] = timed(Step(STEP_INDEX_UPDATE, "unchanged tree"),
-                                             [*alf, "index", str(root), "--out", str(out1), "--update", "-q"], env, r)
+            # the first --update after a plain index writes (the tables gain their mtime
+            # column): untimed, so every timed run meets what a re-run in CI meets
+            steps[STEP_INDEX_UPDATE] = timed(Step(STEP_INDEX_UPDATE, "unchanged tree, after an untimed --update"),
+                                             [*alf, "index", str(root), "--out", str(out1), "--update", "-q"], env, r, warmup=True)
         else:
             steps[STEP_INDEX_UPDATE] = Step(STEP_INDEX_UPDATE, "n/a: index failed")
         if not skip_one:
