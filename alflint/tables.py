@@ -34,6 +34,7 @@ import json
 import operator
 import os
 import re
+import stat
 import tempfile
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -631,16 +632,17 @@ def write_tables(
         sessions, datasets = build_tables(sessions, datasets, lab=lab, origin=origin or "", store_mtime=store_mtime)
     else:
         sessions, datasets = _restamp(sessions, origin), _restamp(datasets, origin)
+    targets = (out / SESSIONS_FILE, out / DATASETS_FILE)
     temps: list[str] = []
     try:
-        for table in (sessions, datasets):
+        for table, target in zip((sessions, datasets), targets):
             fd, tmp = tempfile.mkstemp(prefix=".alflint-", suffix=".pqt.tmp", dir=out)
             temps.append(tmp)
+            os.fchmod(fd, _table_mode(target))  # mkstemp's 0600 would hide the tables from the lab
             with os.fdopen(fd, "wb") as handle:
                 pq.write_table(table, handle, compression="snappy")
                 handle.flush()
                 os.fsync(handle.fileno())
-        targets = (out / SESSIONS_FILE, out / DATASETS_FILE)
         for tmp, target in zip(temps, targets):
             os.replace(tmp, target)
         temps = []
@@ -651,6 +653,28 @@ def write_tables(
                 os.unlink(tmp)
             except FileNotFoundError:
                 pass
+
+
+def _table_mode(target: Path) -> int:
+    """The permissions of a table written to ``target``: those of the table it replaces,
+    else what ``open()`` would give a new file (0o666 less the umask)."""
+    try:
+        return stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux says it without changing it (os.umask can only set it: racy with threads)
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def read_tables(directory: str | os.PathLike) -> PreviousTables:

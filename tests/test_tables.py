@@ -767,6 +767,22 @@ def test_write_is_atomic_on_failure(tree, monkeypatch):
     assert after == before  # old tables intact, no temporary file left
 
 
+def test_tables_get_the_permissions_of_a_new_file_or_keep_those_they_replace(tree):
+    """A lab shares its tables: not the 0600 of a temporary file, but what open() gives a
+    new file under the umask, and a mode someone set on the old tables survives a rewrite."""
+    root, _ = tree
+    ses, ds = scan_rows(root)
+    old_mask = os.umask(0o027)
+    try:
+        paths = write_tables(root, ses, ds, origin="")
+        assert [oct(p.stat().st_mode & 0o777) for p in paths] == [oct(0o640)] * 2
+        paths[1].chmod(0o664)
+        write_tables(root, ses, ds, origin="")
+        assert [oct(p.stat().st_mode & 0o777) for p in paths] == [oct(0o640), oct(0o664)]
+    finally:
+        os.umask(old_mask)
+
+
 def test_write_requires_existing_dir(tmp_path):
     with pytest.raises(NotADirectoryError):
         write_tables(tmp_path / "nope", [], [], origin="")
