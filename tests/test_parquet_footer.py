@@ -23,6 +23,15 @@ from alflint.content._parquet_footer import read_schema
 from alflint.content.parquet import _pyarrow_facts, footer_facts, parquet_facts
 
 
+@pytest.fixture(autouse=True)
+def pure_reader_first(monkeypatch):
+    """Every footer of these tests goes to the pure reader first: after PURE_FOOTERS of them a
+    process lets pyarrow decode the rest, which would compare pyarrow with itself."""
+    from alflint.content import parquet
+
+    monkeypatch.setattr(parquet, "PURE_FOOTERS", 10**9)
+
+
 def both(path):
     """The pure reader's facts (``parquet_facts`` when it steps aside) and pyarrow's."""
     size = os.stat(path).st_size
@@ -424,6 +433,36 @@ def test_a_repository_of_plain_tables_never_imports_pyarrow(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
     assert out == "[1, 2, 1, 2] True True 2 False"
+
+
+def test_after_many_distinct_footers_pyarrow_decodes_the_rest_with_the_same_facts(tmp_path):
+    """A whole repository of distinct tables: the first PURE_FOOTERS are decoded in pure
+    Python, the rest by pyarrow (faster once imported); the facts are the same either way,
+    and a footer pyarrow rejects is still an error worded by pyarrow."""
+    paths = []
+    for i in range(5):
+        paths.append(str(tmp_path / f"t{i}.pqt"))
+        pd.DataFrame({"x": np.arange(1 + i), "s": ["a"] * (1 + i)}).to_parquet(paths[-1])  # distinct footers
+    bad = tmp_path / "bad.pqt"
+    data = (tmp_path / "t4.pqt").read_bytes()
+    bad.write_bytes(data[:-12] + b"\xff" * 4 + data[-8:])  # the footer's last bytes broken
+    code = f"""
+import sys
+from alflint.content import ContentError, parquet as p
+p.PURE_FOOTERS = 3
+facts, imported = [], []
+for path in {paths!r}:
+    facts.append(p.parquet_facts(path))
+    imported.append('pyarrow' in sys.modules)
+assert facts == [p._pyarrow_facts(path, f.size) for path, f in zip({paths!r}, facts)], facts
+try:
+    p.parquet_facts({str(bad)!r})
+    print("no error")
+except ContentError as exc:
+    print(imported, p._pure_decoded, "not a readable parquet file" in str(exc))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+    assert out == "[False, False, False, True, True] 3 True"
 
 
 def test_a_footer_seen_before_still_needs_the_same_size(tmp_path):

@@ -3,7 +3,8 @@
 The footer is first read in pure Python (:mod:`._parquet_footer`, standard library only), so
 the pre-commit hook never imports pyarrow; pyarrow is imported inside the function only when
 that reader is not certain (nested columns, decimals, malformed files: pyarrow words the
-error). Both paths give the same facts. A file whose footer reads but whose data pages are
+error), or once a process has decoded many distinct footers (a whole repository: pyarrow's
+decoder is 2.5-5x faster). Both paths give the same facts. A file whose footer reads but whose data pages are
 corrupt passes here: only loading it would tell.
 """
 
@@ -100,7 +101,9 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
     (then :func:`parquet_facts` asks pyarrow, which also words the errors).
 
     Facts depend on the footer bytes and the size alone, and tables written by one pipeline
-    often share a footer byte for byte, so each distinct footer is decoded once per process.
+    often share a footer byte for byte, so each distinct footer is decoded once per process:
+    the first :data:`PURE_FOOTERS` in pure Python, any more by pyarrow (the same facts,
+    faster once its import is paid).
     """
     footer = read_footer(path, size)
     if footer is None:
@@ -108,13 +111,7 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
     key = (footer, size)
     found = _SEEN.get(key)
     if found is None:
-        schema = decode_footer(footer)
-        if schema is None:
-            found = _NOT_SURE
-        else:
-            index = _index_columns_raw(schema.pandas)
-            pairs = [(n, t) for n, t in zip(schema.names, schema.types) if n not in index]
-            found = _facts(size, schema.num_rows, tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
+        found = _decode(path, footer, size)
         if len(footer) <= _MEMO_FOOTER:  # at most _MEMO_SIZE footers of _MEMO_FOOTER bytes kept
             if len(_SEEN) >= _MEMO_SIZE:
                 _SEEN.clear()
@@ -126,6 +123,36 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
 _SEEN: dict[tuple[bytes, int], object] = {}
 _NOT_SURE = object()
 _MEMO_SIZE, _MEMO_FOOTER = 1024, 16 * 1024
+
+#: Distinct footers a process decodes in pure Python before it lets pyarrow decode the rest.
+#: Few files (the pre-commit hook) never import pyarrow; a repository of tables written by
+#: pandas (a footer of 12 columns: 0.6 ms pure, 0.24 ms pyarrow; 30 columns: 1.3 against
+#: 0.26 ms) has paid back pyarrow's import (0.2 s) long before it is done.
+PURE_FOOTERS = 256
+_pure_decoded = 0
+
+
+def _decode(path: str | os.PathLike, footer: bytes, size: int):
+    """The facts of one footer not seen before, or _NOT_SURE."""
+    global _pure_decoded
+    if _pure_decoded >= PURE_FOOTERS and _pyarrow_installed():
+        try:
+            return _pyarrow_facts(path, size)
+        except ContentError:  # parquet_facts asks pyarrow again, to raise it
+            return _NOT_SURE
+    _pure_decoded += 1
+    schema = decode_footer(footer)
+    if schema is None:
+        return _NOT_SURE
+    index = _index_columns_raw(schema.pandas)
+    pairs = [(n, t) for n, t in zip(schema.names, schema.types) if n not in index]
+    return _facts(size, schema.num_rows, tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
+
+
+def _pyarrow_installed() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pyarrow") is not None
 
 
 def _pyarrow_facts(path: str | os.PathLike, size: int) -> ContentFacts:
