@@ -139,6 +139,17 @@ class Collection:
         """Files that are not inside any session folder."""
         return [d for d in self.datasets if d.session is None]
 
+    def release(self) -> None:
+        """Break the reference cycles between sessions, objects and datasets, for a process
+        that is done with this collection: reference counting then frees it at once, and the
+        cycle collector does not scan it again and again (a worker checks many of them)."""
+        for session in self.sessions + self.nested:
+            session.datasets = []
+            session.objects = []
+            session.nested_in = None
+        for obj in self.objects:
+            obj.datasets = []
+
 
 class _FolderInfo:
     __slots__ = ("session", "below", "collection", "revision", "reasons")

@@ -246,4 +246,5 @@ def _check_walk(engine: Any, tree: Walk, records: bool) -> Share:
     share.sessions = [s.key for s in collection.sessions]
     if records:
         share.records = records_of(collection)
+    collection.release()
     return share

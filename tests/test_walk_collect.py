@@ -208,3 +208,34 @@ def test_a_broken_symlink_inside_a_session_is_reported_under_that_session(tmp_pa
     os.symlink(tmp_path / "gone.npy", folder / "spikes.times.npy")
     (issue,) = alflint.check(tmp_path).issues
     assert (issue.code, issue.session, issue.path) == ("ALF111", "s/2021-01-01/001", "s/2021-01-01/001/alf/spikes.times.npy")
+
+
+def test_a_released_collection_is_freed_without_the_cycle_collector(tmp_path):
+    """Sessions, objects and datasets point at each other; a worker releases each checked
+    collection so reference counting frees it (the cycle collector never has to)."""
+    import gc
+
+    from alflint.collect import Session
+
+    touch(tmp_path, "subj/2021-01-01/001/alf/spikes.times.npy", "subj/2021-01-01/001/alf/spikes.amps.npy",
+          "subj/2021-01-01/001/sub/2021-01-02/001/x.y.npy")
+
+    def alive() -> int:
+        return sum(1 for o in gc.get_objects() if type(o) is Session and o.abs_path.startswith(str(tmp_path)))
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        gc.collect()
+        kept = scan(tmp_path)
+        assert kept.nested and kept.objects
+        del kept
+        assert alive() == 1  # the session, held by its cycles with its datasets and objects
+        gc.collect()
+        released = scan(tmp_path)
+        released.release()
+        del released
+        assert alive() == 0
+    finally:
+        if was_enabled:
+            gc.enable()
