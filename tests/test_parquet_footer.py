@@ -25,11 +25,11 @@ from alflint.content.parquet import _pyarrow_facts, footer_facts, parquet_facts
 
 @pytest.fixture(autouse=True)
 def pure_reader_first(monkeypatch):
-    """Every footer of these tests goes to the pure reader first: after PURE_FOOTERS of them a
+    """Every footer of these tests goes to the pure reader first: after PURE_SECONDS of them a
     process lets pyarrow decode the rest, which would compare pyarrow with itself."""
     from alflint.content import parquet
 
-    monkeypatch.setattr(parquet, "PURE_FOOTERS", 10**9)
+    monkeypatch.setattr(parquet, "PURE_SECONDS", float("inf"))
 
 
 def both(path):
@@ -436,9 +436,9 @@ def test_a_repository_of_plain_tables_never_imports_pyarrow(tmp_path):
 
 
 def test_after_many_distinct_footers_pyarrow_decodes_the_rest_with_the_same_facts(tmp_path):
-    """A whole repository of distinct tables: the first PURE_FOOTERS are decoded in pure
-    Python, the rest by pyarrow (faster once imported); the facts are the same either way,
-    and a footer pyarrow rejects is still an error worded by pyarrow."""
+    """A whole repository of distinct tables: footers are decoded in pure Python until that
+    took PURE_SECONDS, the rest by pyarrow (faster once imported); the facts are the same
+    either way, and a footer pyarrow rejects is still an error worded by pyarrow."""
     paths = []
     for i in range(5):
         paths.append(str(tmp_path / f"t{i}.pqt"))
@@ -449,9 +449,10 @@ def test_after_many_distinct_footers_pyarrow_decodes_the_rest_with_the_same_fact
     code = f"""
 import sys
 from alflint.content import ContentError, parquet as p
-p.PURE_FOOTERS = 3
 facts, imported = [], []
-for path in {paths!r}:
+for i, path in enumerate({paths!r}):
+    if i == 3:
+        p.PURE_SECONDS = p._pure_spent  # as if the first three had taken all the time allowed
     facts.append(p.parquet_facts(path))
     imported.append('pyarrow' in sys.modules)
 assert facts == [p._pyarrow_facts(path, f.size) for path, f in zip({paths!r}, facts)], facts

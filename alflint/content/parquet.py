@@ -3,8 +3,9 @@
 The footer is first read in pure Python (:mod:`._parquet_footer`, standard library only), so
 the pre-commit hook never imports pyarrow; pyarrow is imported inside the function only when
 that reader is not certain (nested columns, decimals, malformed files: pyarrow words the
-error), or once a process has decoded many distinct footers (a whole repository: pyarrow's
-decoder is 2.5-5x faster). Both paths give the same facts. A file whose footer reads but whose data pages are
+error), or once a process has spent as long decoding distinct footers as importing pyarrow
+costs (a whole repository: pyarrow's decoder is up to 5x faster on wide tables). Both paths
+give the same facts. A file whose footer reads but whose data pages are
 corrupt passes here: only loading it would tell.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from ._parquet_footer import decode_footer, read_footer
 from ._types import ContentError, ContentFacts
@@ -102,8 +104,8 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
 
     Facts depend on the footer bytes and the size alone, and tables written by one pipeline
     often share a footer byte for byte, so each distinct footer is decoded once per process:
-    the first :data:`PURE_FOOTERS` in pure Python, any more by pyarrow (the same facts,
-    faster once its import is paid).
+    in pure Python until that has cost :data:`PURE_SECONDS`, then by pyarrow (the same
+    facts, faster once its import is paid).
     """
     footer = read_footer(path, size)
     if footer is None:
@@ -124,23 +126,34 @@ _SEEN: dict[tuple[bytes, int], object] = {}
 _NOT_SURE = object()
 _MEMO_SIZE, _MEMO_FOOTER = 1024, 16 * 1024
 
-#: Distinct footers a process decodes in pure Python before it lets pyarrow decode the rest.
-#: Few files (the pre-commit hook) never import pyarrow; a repository of tables written by
-#: pandas (a footer of 12 columns: 0.6 ms pure, 0.24 ms pyarrow; 30 columns: 1.3 against
-#: 0.26 ms) has paid back pyarrow's import (0.2 s) long before it is done.
-PURE_FOOTERS = 256
+#: Seconds of pure-Python footer decoding after which a process lets pyarrow decode the rest
+#: (about what importing pyarrow costs: a rent-or-buy rule, never more than twice the best
+#: choice made in hindsight). A few files, as in a pre-commit hook, never import pyarrow; a
+#: repository of tables written by pandas switches early, since pyarrow's decoder is the
+#: faster one on wide footers: 12 columns 0.6 against 0.4 ms, 30 columns 1.4 against 0.4 ms,
+#: 100 columns 3.8 against 0.8 ms.
+PURE_SECONDS = 0.25
+_pure_spent = 0.0
 _pure_decoded = 0
 
 
 def _decode(path: str | os.PathLike, footer: bytes, size: int):
     """The facts of one footer not seen before, or _NOT_SURE."""
-    global _pure_decoded
-    if _pure_decoded >= PURE_FOOTERS and _pyarrow_installed():
+    global _pure_spent, _pure_decoded
+    if _pure_spent >= PURE_SECONDS and _pyarrow_installed():
         try:
             return _pyarrow_facts(path, size)
         except ContentError:  # parquet_facts asks pyarrow again, to raise it
             return _NOT_SURE
-    _pure_decoded += 1
+    started = time.perf_counter()
+    try:
+        return _pure_facts(footer, size)
+    finally:
+        _pure_spent += time.perf_counter() - started
+        _pure_decoded += 1
+
+
+def _pure_facts(footer: bytes, size: int):
     schema = decode_footer(footer)
     if schema is None:
         return _NOT_SURE
