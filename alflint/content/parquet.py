@@ -65,7 +65,7 @@ def _index_columns_raw(raw: bytes | None) -> set[str]:
 
 
 def _facts(size: int, rows: int, columns: tuple, types: tuple) -> ContentFacts:
-    kinds = {arrow_kind(t) for t in types}
+    kinds = {arrow_kind(t) for t in set(types)}  # wide tables repeat a few types
     return ContentFacts(
         format="pqt",
         size=size,
@@ -180,7 +180,6 @@ def _pyarrow_facts(path: str | os.PathLike, size: int) -> ContentFacts:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ContentError(f"not a readable parquet file: {detail}", path) from None
     index = _index_columns(schema)
-    fields = [f for f in schema if f.name not in index]
-    columns = tuple(f.name for f in fields)
-    types = tuple(str(f.type) for f in fields)
-    return _facts(size, int(meta.num_rows), columns, types)
+    # names and types in two calls: iterating the schema makes a Field object per column
+    pairs = [(n, str(t)) for n, t in zip(schema.names, schema.types) if n not in index]
+    return _facts(size, int(meta.num_rows), tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
