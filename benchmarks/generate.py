@@ -11,8 +11,10 @@ Real names that would share a loadable key with another file (ALF301) or differ 
 path only by case (ALF113) are left out, and more sessions are made so that exactly ``--files``
 files are written. A generated repository therefore passes ``alflint check`` (content rules on)
 with no errors and can be indexed; warnings and notes remain on some real names (``Camera.*``
-capitals, raw ``.bin`` without metadata, raw data with its ``.meta``/``.ch`` side files). Other
-formats get small valid contents (JSON, JSON lines, CSV/TSV/SSV with a header, parquet) or
+capitals, raw ``.bin`` without metadata, raw data with its ``.meta``/``.ch`` side files). Parquet
+tables are written by pandas with the columns of IBL's (a DLC table has 33, ``clusters.metrics``
+30, ``trials.table`` 17) and values of their own, so no two share a footer, as on real data.
+Other formats get small valid contents (JSON, JSON lines, CSV/TSV/SSV with a header) or
 opaque bytes (video, raw ephys). Files are written from pre-built byte strings, so 200,000
 files take seconds. ``tests/test_generate.py`` checks the promise.
 
@@ -138,13 +140,49 @@ def npy_bytes(attribute: str, rows: int, index_rows: int = 0) -> bytes:
     return _npy(arr.dtype.str, arr.shape, arr.tobytes())
 
 
-@lru_cache(maxsize=None)
-def pqt_bytes(rows: int) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+#: Columns of the IBL tables written as parquet, as pandas writes them (the footer's size, and
+#: with it the cost of reading it, grows with the columns: a two-column stand-in would hide it).
+_DLC_PARTS = ("pupil_top_r", "pupil_right_r", "pupil_bottom_r", "pupil_left_r", "nose_tip", "tongue_end_r",
+              "tongue_end_l", "paw_r", "paw_l", "tube_top", "tube_bottom")
+TABLE_COLUMNS = {
+    "trials.table": ("intervals_0", "intervals_1", "goCue_times", "response_times", "choice", "stimOn_times",
+                     "contrastLeft", "contrastRight", "feedback_times", "feedbackType", "rewardVolume",
+                     "probabilityLeft", "firstMovement_times", "stimOff_times", "quiescencePeriod",
+                     "goCueTrigger_times", "stimOnTrigger_times"),
+    "clusters.metrics": ("cluster_id", "amp_max", "amp_min", "amp_median", "amp_std_dB", "contamination",
+                         "contamination_alt", "drift", "missed_spikes_est", "noise_cutoff", "presence_ratio",
+                         "presence_ratio_std", "slidingRP_viol", "spike_count", "firing_rate", "label",
+                         "ks2_label", "depths", "channels", "amps", "peakToTrough", "amp_std", "ks2_contamination",
+                         "isi_viol", "median_amp", "frac_amp_missing", "max_drift", "cum_drift", "l_ratio", "d_prime"),
+    "dlc": tuple(f"{part}_{axis}" for part in _DLC_PARTS for axis in ("x", "y", "likelihood")),
+    "features": ("pupilDiameter_raw", "pupilDiameter_smooth", "motion_energy", "times", "paw_speed", "nose_speed"),
+}
+_TEXT_COLUMNS = {"ks2_label", "label"}
 
+
+def table_columns(name: str) -> tuple[str, ...]:
+    """The columns of the parquet table of this file name (five generic ones if unknown)."""
+    obj, _, rest = name.partition(".")
+    attribute = rest.split(".")[0]
+    if obj.endswith("trials") and attribute == "table":
+        return TABLE_COLUMNS["trials.table"]
+    if obj.endswith("clusters") and attribute == "metrics":
+        return TABLE_COLUMNS["clusters.metrics"]
+    if obj.endswith("Camera") and attribute in ("dlc", "lightningPose", "features"):
+        return TABLE_COLUMNS["features" if attribute == "features" else "dlc"]
+    return ("a", "b", "c", "d", "e")
+
+
+def pqt_bytes(columns: tuple[str, ...], rows: int, session: int, salt: int = 0) -> bytes:
+    """A parquet table written by pandas, as IBL writes them: values (and with them the
+    footer's statistics) differ from session to session and file to file, as real ones do."""
+    import numpy as np
+    import pandas as pd
+
+    base = np.linspace(0.0, 1.0, rows) + session * 1e-3 + salt * 1e-9
+    data = {c: (np.where(base > 0.5, "good", "mua") if c in _TEXT_COLUMNS else base * (i + 1)) for i, c in enumerate(columns)}
     sink = io.BytesIO()
-    pq.write_table(pa.table({"a": list(range(rows)), "b": [float(i) for i in range(rows)]}), sink)
+    pd.DataFrame(data).to_parquet(sink)
     return sink.getvalue()
 
 
@@ -162,7 +200,7 @@ def parse(name: str):
     return try_parse_filename(name)
 
 
-def content(rel_path: str, rows: int, index_rows: int = 0) -> bytes:
+def content(rel_path: str, rows: int, index_rows: int = 0, session: int = 0) -> bytes:
     name = rel_path.rsplit("/", 1)[-1]
     parts = parse(name)
     extension = name.rsplit(".", 1)[-1]
@@ -170,7 +208,7 @@ def content(rel_path: str, rows: int, index_rows: int = 0) -> bytes:
     if extension == "npy":
         return npy_bytes(attribute, rows, index_rows)
     if extension == "pqt":
-        return pqt_bytes(rows)
+        return pqt_bytes(table_columns(name), rows, session, zlib.crc32(rel_path.encode()))
     if extension in ("csv", "tsv", "htsv", "ssv"):
         return text_bytes(extension, rows)
     if extension == "json":
@@ -332,7 +370,7 @@ def generate(root: str | os.PathLike, files: int, *, seed: int = 0, extra_real: 
     written = npy = 0
     made_dirs: set[str] = set()
     started = time.perf_counter()
-    for session, plan in zip(sessions, plans):
+    for number, (session, plan) in enumerate(zip(sessions, plans)):
         for rel, rows, index_rows in plan:
             if written >= files:
                 break
@@ -342,7 +380,7 @@ def generate(root: str | os.PathLike, files: int, *, seed: int = 0, extra_real: 
                 os.makedirs(folder, exist_ok=True)
                 made_dirs.add(folder)
             with open(path, "wb") as fh:
-                fh.write(content(rel, rows, index_rows))
+                fh.write(content(rel, rows, index_rows, number))
             written += 1
             npy += rel.endswith(".npy")
     return {"root": str(root), "files": written, "npy_files": npy, "sessions": len(plans),

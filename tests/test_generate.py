@@ -112,3 +112,21 @@ def test_exact_file_count(tmp_path, gen, files):
     summary = gen.generate(tmp_path, files, seed=0, extra_real=10)
     assert summary["files"] == files
     assert len(_tree(tmp_path)) == files
+
+
+def test_parquet_tables_have_their_real_columns_and_a_footer_of_their_own(all_names):
+    """IBL's tables are wide (a DLC table has 33 columns) and each session's footer differs
+    (row counts, statistics): a narrow table repeated byte for byte would hide what reading
+    footers costs on real data."""
+    import pyarrow.parquet as pq
+
+    from alflint.content._parquet_footer import read_footer
+
+    widths, footers = {}, Counter()
+    for path in all_names.rglob("*.pqt"):
+        widths[path.name] = len(pq.read_schema(path).names)
+        footers[read_footer(path, path.stat().st_size)] += 1
+    assert widths["clusters.metrics.pqt"] == 30
+    assert {w for name, w in widths.items() if name.endswith(("Camera.dlc.pqt", "Camera.lightningPose.pqt"))} == {33}
+    assert {w for name, w in widths.items() if name.endswith("trials.table.pqt")} == {17}
+    assert sum(footers.values()) > 10 and max(footers.values()) == 1  # no two files share a footer
