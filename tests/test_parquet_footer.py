@@ -5,6 +5,7 @@ rest, and never an exception of its own on corrupt footers."""
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import struct
 import subprocess
@@ -482,3 +483,39 @@ def test_a_footer_seen_before_still_needs_the_same_size(tmp_path):
     bad.write_bytes(data[:4] + data[-8:])  # the footer's length field, the footer itself gone
     with pytest.raises(ContentError):
         parquet_facts(bad)
+
+
+@pytest.mark.parametrize("meta, expected", [
+    ({"index_columns": [{"kind": "range", "name": None, "start": 0, "stop": 5, "step": 1}], "columns": []}, set()),
+    ({"index_columns": ["id"], "columns": [{"name": "x"}]}, {"id"}),
+    ({"index_columns": ["a]b", 'q"]', "c"], "columns": []}, {"a]b", 'q"]', "c"}),
+    ({"index_columns": [["nested"], "b"], "columns": []}, {"b"}),
+    ({"columns": [], "index_columns": ["late"]}, {"late"}),
+    ({"index_columns": ["first"], "columns": [], "index_columns ": 1}, {"first"}),
+    ({"index_columns": "not a list"}, set()),
+    ([], set()),
+])
+def test_index_columns_from_the_head_of_the_pandas_metadata_or_the_whole(meta, expected):
+    """Only the leading index_columns list is parsed when it can be cut out cleanly; every
+    other document is read whole, with the same answer."""
+    from alflint.content.parquet import _index_columns_raw
+
+    raw = json.dumps(meta).encode()
+    assert _index_columns_raw(raw) == expected
+    if isinstance(meta, dict):  # a key given twice: the last counts, as in json.loads
+        assert _index_columns_raw(raw[:-1] + b', "index_columns": ["second"]}') == {"second"}
+
+
+def test_the_metadata_reader_equals_pyarrows_public_one(tmp_path):
+    """_pyarrow_facts reads metadata through the reader ParquetFile wraps (half the cost):
+    the same metadata and schema as pq.read_metadata, also on pandas-written files."""
+    from alflint.content.parquet import _read_metadata
+
+    for name in ("mixed", "categorical", "dt_paris", "named_index", "wide"):
+        path = tmp_path / f"{name}.pqt"
+        PANDAS_FRAMES[name]().to_parquet(path)
+        mine, theirs = _read_metadata(path, pq), pq.read_metadata(path)
+        assert mine.num_rows == theirs.num_rows
+        assert mine.schema.to_arrow_schema().equals(theirs.schema.to_arrow_schema(), check_metadata=True)
+    with pytest.raises((pa.ArrowException, OSError)):
+        _read_metadata(tmp_path / "missing.pqt", pq)

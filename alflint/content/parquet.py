@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
+from typing import Any
 
 from ._parquet_footer import decode_footer, read_footer
 from ._types import ContentError, ContentFacts
@@ -54,14 +56,33 @@ def _index_columns(schema) -> set[str]:
 
 
 def _index_columns_raw(raw: bytes | None) -> set[str]:
-    """:func:`_index_columns` from the raw ``pandas`` metadata JSON."""
+    """:func:`_index_columns` from the raw ``pandas`` metadata JSON.
+
+    pandas writes ``index_columns`` first: that short list is parsed alone, not the whole
+    document, which lists every column (5 KB for 30 columns, 70 µs). A list it cannot cut
+    out cleanly (a name holding ``]``, a key given twice) fails to parse or is not taken,
+    and the whole document is read. Metadata that is no JSON object, or whose list is no
+    list, names no index column (it used to raise).
+    """
     if not raw:
         return set()
+    head = _INDEX_COLUMNS.match(raw)
+    if head is not None and raw.count(b'"index_columns"') == 1:
+        try:
+            listed = json.loads(head.group(1))
+        except ValueError:
+            listed = None
+        if isinstance(listed, list):
+            return {c for c in listed if isinstance(c, str)}
     try:
         pandas_meta = json.loads(raw)
     except ValueError:
         return set()
-    return {c for c in pandas_meta.get("index_columns", []) if isinstance(c, str)}
+    listed = pandas_meta.get("index_columns") if isinstance(pandas_meta, dict) else None
+    return {c for c in listed if isinstance(c, str)} if isinstance(listed, list) else set()
+
+
+_INDEX_COLUMNS = re.compile(rb'\s*\{\s*"index_columns"\s*:\s*(\[[^\]]*\])')
 
 
 def _facts(size: int, rows: int, columns: tuple, types: tuple) -> ContentFacts:
@@ -168,13 +189,25 @@ def _pyarrow_installed() -> bool:
     return importlib.util.find_spec("pyarrow") is not None
 
 
+def _read_metadata(path: str | os.PathLike, pq: Any) -> Any:
+    """``pq.read_metadata(path)``, through the reader it wraps when pyarrow has it where it
+    used to be: ``ParquetFile``'s setup (file system, column paths) is half the cost of a
+    footer of 30 columns (0.27 against 0.5-0.6 ms)."""
+    reader_class = getattr(getattr(pq, "core", None), "ParquetReader", None)
+    if reader_class is None:
+        return pq.read_metadata(path)
+    reader = reader_class()
+    reader.open(os.fspath(path))
+    return reader.metadata
+
+
 def _pyarrow_facts(path: str | os.PathLike, size: int) -> ContentFacts:
     """:func:`parquet_facts` through pyarrow (the fallback, and the reference in tests)."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
-        meta = pq.read_metadata(path)
+        meta = _read_metadata(path, pq)
         schema = meta.schema.to_arrow_schema()
     except (pa.ArrowException, OSError, ValueError) as exc:
         detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
