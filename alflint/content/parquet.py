@@ -11,6 +11,7 @@ corrupt passes here: only loading it would tell.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -128,13 +129,20 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
     in pure Python until that has cost :data:`PURE_SECONDS`, then by pyarrow (the same
     facts, faster once its import is paid).
     """
+    if _pure_spent >= PURE_SECONDS and _pyarrow_installed():
+        # past the pure reader's allowance: footers here are mostly distinct, and pyarrow
+        # reading the file costs less than reading the footer for the memo, then decoding it
+        try:
+            return _pyarrow_facts(path, size)
+        except ContentError:  # parquet_facts asks pyarrow again, to raise it
+            return None
     footer = read_footer(path, size)
     if footer is None:
         return None
     key = (footer, size)
     found = _SEEN.get(key)
     if found is None:
-        found = _decode(path, footer, size)
+        found = _decode(footer, size)
         if len(footer) <= _MEMO_FOOTER:  # at most _MEMO_SIZE footers of _MEMO_FOOTER bytes kept
             if len(_SEEN) >= _MEMO_SIZE:
                 _SEEN.clear()
@@ -158,24 +166,14 @@ _pure_spent = 0.0
 _pure_decoded = 0
 
 
-def _decode(path: str | os.PathLike, footer: bytes, size: int):
-    """The facts of one footer not seen before, or _NOT_SURE."""
+def _decode(footer: bytes, size: int):
+    """The facts of one footer not seen before, decoded in pure Python (the time it takes
+    counts towards PURE_SECONDS), or _NOT_SURE."""
     global _pure_spent, _pure_decoded
-    if _pure_spent >= PURE_SECONDS and _pyarrow_installed():
-        try:
-            return _pyarrow_facts(path, size)
-        except ContentError:  # parquet_facts asks pyarrow again, to raise it
-            return _NOT_SURE
     started = time.perf_counter()
-    try:
-        return _pure_facts(footer, size)
-    finally:
-        _pure_spent += time.perf_counter() - started
-        _pure_decoded += 1
-
-
-def _pure_facts(footer: bytes, size: int):
     schema = decode_footer(footer)
+    _pure_spent += time.perf_counter() - started
+    _pure_decoded += 1
     if schema is None:
         return _NOT_SURE
     index = _index_columns_raw(schema.pandas)
@@ -183,6 +181,7 @@ def _pure_facts(footer: bytes, size: int):
     return _facts(size, schema.num_rows, tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
 
 
+@functools.lru_cache(maxsize=None)
 def _pyarrow_installed() -> bool:
     import importlib.util
 
