@@ -35,6 +35,9 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+#: Bumped whenever the same arguments would generate another tree (run.py then makes it again).
+GENERATOR_VERSION = 2
+
 NAMES_CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "ibl" / "alf_names.csv"
 LABS = ("cortexlab", "churchlandlab", "mainenlab", "angelakilab", None)
 

@@ -16,7 +16,8 @@ Linux fills it as RUSAGE_BOTH, i.e. the largest single process of the step's pro
 (workers and hook children included once reaped), not their sum.
 
 The tree is kept between runs (``--dir``, default a folder under the system temp dir keyed by
-the number of files) with a marker file recording files and seed; ``--fresh`` regenerates it.
+the number of files) with a marker file recording files, seed and the generator's version (a
+tree made by another version is made again); ``--fresh`` regenerates it.
 The page cache cannot be dropped without root: a ``find`` pass runs first and every timing is
 "warm cache" (file metadata and small contents in memory), the best case for every tool.
 """
@@ -292,23 +293,23 @@ def has_cache_flag(env: dict) -> bool:
 
 def ensure_tree(base: Path, files: int, seed: int, fresh: bool) -> tuple[Path, dict]:
     """The generated tree ``base/root`` of ``files`` files, reused when its marker matches."""
+    sys.path.insert(0, str(HERE))
+    from generate import GENERATOR_VERSION, generate
+
     root, marker = base / "root", base / MARKER
     if not fresh and marker.is_file() and root.is_dir():
         info = json.loads(marker.read_text())
-        if info.get("files_requested") == files and info.get("seed") == seed:
+        if (info.get("files_requested"), info.get("seed"), info.get("generator")) == (files, seed, GENERATOR_VERSION):
             print(f"reusing the tree {root} ({info['files']} files, generated {info.get('generated_at', '?')})")
             return root, info
     if root.exists():
         shutil.rmtree(root)
     marker.unlink(missing_ok=True)
     base.mkdir(parents=True, exist_ok=True)
-    sys.path.insert(0, str(HERE))
-    from generate import generate
-
     print(f"generating {files} files under {root} ...", flush=True)
     t = time.perf_counter()
     info = generate(root, files, seed=seed)
-    info.update({"files_requested": files, "seed": seed, "generated_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    info.update({"files_requested": files, "seed": seed, "generator": GENERATOR_VERSION, "generated_at": time.strftime("%Y-%m-%d %H:%M:%S"),
                  "generate_s": round(time.perf_counter() - t, 1), "finished_at": time.time()})
     marker.write_text(json.dumps(info, indent=1))
     print(f"generated {info['files']} files in {info['generate_s']} s")

@@ -65,3 +65,25 @@ def test_run_small_tree(tmp_path):
     assert {t["result"] for t in data["targets"]} <= {"PASS", "FAIL", "n/a", "reference"}
     # the tree is kept with its marker, so a second run reuses it
     assert (tmp_path / "tree" / "alflint-bench.json").is_file()
+
+
+def test_a_tree_from_another_generator_version_is_made_again(tmp_path):
+    """A reused tree must be what today's generator makes: a marker of another version (or
+    none) means generating it again, the same version means reusing it."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("alflint_bench_run", RUN)
+    run = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(run)
+    base = tmp_path / "tree"
+    root, info = run.ensure_tree(base, 60, 0, fresh=False)
+    marker = base / run.MARKER
+    assert json.loads(marker.read_text())["generator"] == info["generator"]
+    kept = root / ".kept"
+    kept.touch()
+    assert run.ensure_tree(base, 60, 0, fresh=False)[0] == root and kept.exists()  # reused
+    stale = json.loads(marker.read_text())
+    stale["generator"] = info["generator"] - 1
+    marker.write_text(json.dumps(stale))
+    run.ensure_tree(base, 60, 0, fresh=False)
+    assert not kept.exists()  # made again
