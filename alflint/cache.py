@@ -30,7 +30,7 @@ from typing import Any
 
 from .walk import Walk
 
-__all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", "shard_of", "SHARDS", "RACY_NS"]
+__all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", "shard_of", "write_atomically", "SHARDS", "RACY_NS"]
 
 #: Files modified this recently are not trusted to be unchanged later (mtime granularity).
 RACY_NS = 2_000_000_000
@@ -160,17 +160,24 @@ class ResultCache:
         if not self.fresh and len(units) == len(self.units):
             return
         try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".shard-", dir=os.path.dirname(self.path))
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    pickle.dump({"key": self.key, "root": self.root, "units": units}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomically(self.path, pickle.dumps({"key": self.key, "root": self.root, "units": units}, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only or full cache folder must not fail the check
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write a file of the user's cache folder whole or not at all (a temporary file beside
+    it, then a rename), making its folder. Raises OSError: callers treat a cache they cannot
+    write as one they do not have."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise

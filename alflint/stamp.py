@@ -19,10 +19,9 @@ import hashlib
 import json
 import marshal
 import os
-import tempfile
 from typing import Iterable, Sequence
 
-from .cache import RACY_NS, folder_for
+from .cache import RACY_NS, folder_for, write_atomically
 
 __all__ = ["inputs_digest", "up_to_date", "remember"]
 
@@ -83,18 +82,7 @@ def remember(root: str, out_files: Sequence[str], digest: str, written_ns: int) 
         return
     try:
         record = {"digest": digest, "written_ns": written_ns, "files": [_identity(f) for f in out_files]}
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tables-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(record, fh)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, json.dumps(record).encode())
     except OSError:
         pass
 

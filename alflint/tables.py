@@ -223,12 +223,10 @@ def _pandas_metadata(table: str, hashed: bool, mtime: bool) -> bytes:
             pass
     found = _prototype_metadata(table, hashed, mtime)
     if path is not None:
+        from .cache import write_atomically
+
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(found)
-            os.replace(tmp, path)
+            write_atomically(path, found)
         except OSError:
             pass
     return found
