@@ -145,8 +145,9 @@ def index(
     worker processes check a large tree (default: all cores). ``update`` re-checks only what
     changed since the previous tables (with ``cache``, by session folder through the result
     cache of :mod:`alflint.cache`), and leaves the tables untouched when they already hold
-    exactly what it would write (see :mod:`alflint.stamp`). ``content=False`` runs the path rules only (names,
-    folders, sessions), for a tree whose contents a CI check already vouched for.
+    exactly what it would write (see :mod:`alflint.stamp`). ``content=False`` runs the path
+    rules only (names, folders, sessions), for a tree whose contents a CI check already
+    vouched for.
     """
     result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs, cache=cache, content=content)
     return result.sessions_path, result.datasets_path
