@@ -636,7 +636,8 @@ def write_tables(
         for table, target in zip((sessions, datasets), targets):
             fd, tmp = tempfile.mkstemp(prefix=".alflint-", suffix=".pqt.tmp", dir=out)
             temps.append(tmp)
-            os.fchmod(fd, _table_mode(target))  # mkstemp's 0600 would hide the tables from the lab
+            if hasattr(os, "fchmod"):  # POSIX: mkstemp's 0600 would hide the tables from the lab
+                os.fchmod(fd, _table_mode(target))
             with os.fdopen(fd, "wb") as handle:
                 pq.write_table(table, handle, compression="snappy")
                 handle.flush()
