@@ -519,3 +519,24 @@ def test_the_metadata_reader_equals_pyarrows_public_one(tmp_path):
         assert mine.schema.to_arrow_schema().equals(theirs.schema.to_arrow_schema(), check_metadata=True)
     with pytest.raises((pa.ArrowException, OSError)):
         _read_metadata(tmp_path / "missing.pqt", pq)
+
+
+def test_past_the_allowance_pyarrow_reads_each_file_once(tmp_path, monkeypatch):
+    """Once a process has spent its allowance, footer_facts steps aside and pyarrow reads
+    each file once: a good table gives its facts, a broken one its error, without the file
+    being read again to word it."""
+    from alflint.content import parquet, read_facts
+
+    good, bad = tmp_path / "good.pqt", tmp_path / "bad.pqt"
+    pd.DataFrame({"x": np.arange(4)}).to_parquet(good)
+    data = good.read_bytes()
+    bad.write_bytes(data[:-12] + b"\xff" * 4 + data[-8:])
+    reads = []
+    real = parquet._read_metadata
+    monkeypatch.setattr(parquet, "_read_metadata", lambda path, pq: reads.append(path) or real(path, pq))
+    monkeypatch.setattr(parquet, "PURE_SECONDS", 0.0)
+    assert footer_facts(good, good.stat().st_size) is None
+    assert read_facts(good, "pqt").rows == 4
+    with pytest.raises(ContentError, match="not a readable parquet file"):
+        read_facts(bad, "pqt")
+    assert [os.path.basename(p) for p in reads] == ["good.pqt", "bad.pqt"]

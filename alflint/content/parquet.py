@@ -125,17 +125,16 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
     (then :func:`parquet_facts` asks pyarrow, which also words the errors).
 
     Facts depend on the footer bytes and the size alone, and tables written by one pipeline
-    often share a footer byte for byte, so each distinct footer is decoded once per process:
-    in pure Python until that has cost :data:`PURE_SECONDS`, then by pyarrow (the same
-    facts, faster once its import is paid).
+    often share a footer byte for byte, so each distinct footer is decoded once per process.
+    Once decoding has cost a process :data:`PURE_SECONDS`, this answers None and
+    :func:`parquet_facts` lets pyarrow read the rest (the same facts, faster once its import
+    is paid).
     """
     if _pure_spent >= PURE_SECONDS and _pyarrow_installed():
         # past the pure reader's allowance: footers here are mostly distinct, and pyarrow
-        # reading the file costs less than reading the footer for the memo, then decoding it
-        try:
-            return _pyarrow_facts(path, size)
-        except ContentError:  # parquet_facts asks pyarrow again, to raise it
-            return None
+        # reading the file (parquet_facts, once, errors worded) costs less than reading the
+        # footer for the memo and decoding it here
+        return None
     footer = read_footer(path, size)
     if footer is None:
         return None
@@ -189,9 +188,10 @@ def _pyarrow_installed() -> bool:
 
 
 def _read_metadata(path: str | os.PathLike, pq: Any) -> Any:
-    """``pq.read_metadata(path)``, through the reader it wraps when pyarrow has it where it
-    used to be: ``ParquetFile``'s setup (file system, column paths) is half the cost of a
-    footer of 30 columns (0.27 against 0.5-0.6 ms)."""
+    """``pq.read_metadata(path)``, through the ``ParquetReader`` it wraps (in
+    ``pyarrow.parquet.core``; the public function should a release move it):
+    ``ParquetFile``'s setup (file system, column paths) is half the cost of a footer of 30
+    columns (0.27 against 0.5-0.6 ms)."""
     reader_class = getattr(getattr(pq, "core", None), "ParquetReader", None)
     if reader_class is None:
         return pq.read_metadata(path)
