@@ -44,3 +44,21 @@ def test_meanwhile_runs_once_in_the_parent_while_the_workers_check(tmp_path):
     assert calls == [os.getpid()]
     plain, plain_records = engine.check_records(tmp_path, jobs=2)
     assert report.issues == plain.issues and sorted(records) == sorted(plain_records)
+
+
+def test_guided_chunks_cover_every_folder_once_and_shrink_to_the_smallest():
+    """Workers take chunks in order: every session folder once, in order, none larger than
+    an eighth of a worker's share, sizes never growing, and the last ones small so the
+    workers end together."""
+    from alflint.partition import guided_chunks
+
+    for n, workers in ((4062, 2), (50, 2), (1000, 4), (7, 2), (0, 2)):
+        units = [f"u{i}" for i in range(n)]
+        chunks = guided_chunks(units, workers)
+        assert [u for c in chunks for u in c] == units
+        sizes = [len(c) for c in chunks]
+        assert all(a >= b for a, b in zip(sizes, sizes[1:])), sizes
+        if n:
+            assert max(sizes) <= max(8, -(-n // (8 * workers)))
+            assert sizes[-1] <= 8
+    assert len(guided_chunks([f"u{i}" for i in range(4062)], 2)) == 28
