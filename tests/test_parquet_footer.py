@@ -366,10 +366,24 @@ def test_corrupt_footers(tmp_path):
 _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 
+def forget_footers(monkeypatch, learn_after):
+    """A reader with nothing learned yet (schemas, Arrow fields, struct shapes), which learns
+    shapes after ``learn_after`` walked structs."""
+    from alflint.content import _parquet_footer as footer
+
+    for memo in ("_SHAPES", "_SHAPE_SOURCES", "_SCHEMAS", "_FIELDS_SEEN"):
+        monkeypatch.setattr(footer, memo, {})
+    monkeypatch.setattr(footer, "_SCHEMA_LENGTHS", [])
+    monkeypatch.setattr(footer, "LEARN_AFTER", learn_after)
+    return footer
+
+
+@pytest.mark.parametrize("learned", [False, True], ids=["cold", "learned"])
 @pytest.mark.parametrize("where", ["anywhere", "arrow_schema"])
-def test_random_mutations_agree_with_pyarrow(tmp_path, where):
+def test_random_mutations_agree_with_pyarrow(tmp_path, monkeypatch, where, learned):
     """Mutated footers (bytes anywhere, or valid base64 characters inside ARROW:schema): the
-    pure reader never raises, and whenever it answers pyarrow reads the very same facts."""
+    pure reader never raises, and whenever it answers pyarrow reads the very same facts;
+    also once it has learned the good file's schema, fields and column-chunk shapes."""
     rng = np.random.default_rng(0 if where == "anywhere" else 1)
     path = tmp_path / "g.pqt"
     pd.DataFrame({"a": np.arange(10, dtype="int16"), "s": list("abcdefghij"),
@@ -377,6 +391,12 @@ def test_random_mutations_agree_with_pyarrow(tmp_path, where):
                   "t": pd.date_range("2020", periods=10, tz="Europe/Paris"),
                   "d": pd.to_timedelta(np.arange(10), unit="s")},
                  index=pd.Index([f"r{i}" for i in range(10)], name="id")).to_parquet(path)
+    footer = forget_footers(monkeypatch, 0 if learned else 10**9)
+    for _ in range(3):
+        assert read_schema(path) is not None
+    walked = footer._walked
+    assert read_schema(path) is not None
+    assert (footer._walked == walked) is learned  # learned: no column chunk walked again
     data = path.read_bytes()
     length = struct.unpack("<I", data[-8:-4])[0]
     start = len(data) - 8 - length
@@ -454,6 +474,7 @@ facts, imported = [], []
 for i, path in enumerate({paths!r}):
     if i == 3:
         p.PURE_SECONDS = p._pure_spent  # as if the first three had taken all the time allowed
+        p.PYARROW_SECONDS = 0.0  # ... and pyarrow were the faster decoder
     facts.append(p.parquet_facts(path))
     imported.append('pyarrow' in sys.modules)
 assert facts == [p._pyarrow_facts(path, f.size) for path, f in zip({paths!r}, facts)], facts
@@ -535,8 +556,74 @@ def test_past_the_allowance_pyarrow_reads_each_file_once(tmp_path, monkeypatch):
     real = parquet._read_metadata
     monkeypatch.setattr(parquet, "_read_metadata", lambda path, pq: reads.append(path) or real(path, pq))
     monkeypatch.setattr(parquet, "PURE_SECONDS", 0.0)
+    monkeypatch.setattr(parquet, "PYARROW_SECONDS", 0.0)
     assert footer_facts(good, good.stat().st_size) is None
     assert read_facts(good, "pqt").rows == 4
     with pytest.raises(ContentError, match="not a readable parquet file"):
         read_facts(bad, "pqt")
     assert [os.path.basename(p) for p in reads] == ["good.pqt", "bad.pqt"]
+
+
+@pytest.mark.parametrize("pyarrow_seconds, imported", [(1.0, False), (0.0, True)])
+def test_past_the_allowance_the_faster_decoder_goes_on(tmp_path, pyarrow_seconds, imported):
+    """Past its allowance the pure reader goes on while its recent footers cost it less than
+    pyarrow would take (tables of a few kinds, learned), and hands over otherwise."""
+    paths = []
+    for i in range(40):
+        paths.append(str(tmp_path / f"t{i}.pqt"))
+        pd.DataFrame({"x": np.arange(1 + i), "s": ["a"] * (1 + i)}).to_parquet(paths[-1])
+    code = f"""
+import sys
+from alflint.content import parquet as p
+p.PURE_SECONDS, p.PYARROW_SECONDS = 0.0, {pyarrow_seconds!r}
+rows = [p.parquet_facts(path).rows for path in {paths!r}]
+print(rows == list(range(1, 41)), 'pyarrow' in sys.modules, p._pure_decoded)
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.split()
+    assert out[:2] == ["True", str(imported)]
+    assert int(out[2]) == (40 if not imported else 0)
+
+
+def test_learned_shapes_schemas_and_fields_give_the_same_facts(tmp_path, monkeypatch):
+    """Tables of each kind read three times with everything learnable learned: the same facts
+    as the first, cold reading and as pyarrow; shapes learned for the common kinds."""
+    footer = forget_footers(monkeypatch, 0)
+    for name in sorted(PANDAS_FRAMES):
+        path = tmp_path / f"{name}.pqt"
+        PANDAS_FRAMES[name]().to_parquet(path)
+        readings = [read_schema(path) for _ in range(3)]
+        assert len({repr(r) for r in readings}) == 1, name
+        if readings[0] is not None:
+            assert parquet_facts(path) == _pyarrow_facts(path, path.stat().st_size), name
+    for name in ("mixed", "wide", "categorical", "dt_paris"):
+        walked = footer._walked
+        read_schema(tmp_path / f"{name}.pqt")
+        assert footer._walked == walked, name
+
+
+def test_a_shape_pattern_matches_its_shape_with_other_values_only():
+    import re
+
+    from alflint.content._compact_shapes import shape_source
+
+    # {1: i32 5, 2: list<i32> [0, 3, 8], 3: binary "abc", 4: {1: true}}, then bytes after it
+    struct_ = b"\x15\x0a" + b"\x19\x35\x00\x06\x10" + b"\x18\x03abc" + b"\x1c\x11\x00" + b"\x00"
+    source, end = shape_source(b"xx" + struct_ + b"tail", 2)
+    assert end == 2 + len(struct_)
+    pattern = re.compile(source, re.DOTALL)
+    assert pattern.match(struct_).end() == len(struct_)
+    same_shape = (b"\x15\xff\xff\xff\xff\x0f" + b"\x19\x35\x7f\x80\x01\x00"
+                  + b"\x18\x0a0123456789" + b"\x1c\x12\x00" + b"\x00")
+    assert pattern.match(same_shape).end() == len(same_shape)
+    other_shapes = {
+        "i32 beyond 32 bits": b"\x15\xff\xff\xff\xff\x10" + struct_[2:],
+        "another field id": b"\x25\x0a" + struct_[2:],
+        "another wire type": b"\x16\x0a" + struct_[2:],
+        "a list one longer": b"\x15\x0a\x19\x45\x00\x06\x10\x00" + struct_[7:],
+        "a binary of 200 bytes": b"\x15\x0a\x19\x35\x00\x06\x10\x18\xc8\x01" + b"a" * 200 + struct_[13:],
+        "cut short": struct_[:-1],
+    }
+    for why, blob in other_shapes.items():
+        assert pattern.match(blob) is None, why
+    long_binary = b"\x18\x80\x01" + b"a" * 128 + b"\x00"
+    assert shape_source(long_binary, 0) is None  # no pattern: walked field by field always

@@ -3,9 +3,10 @@
 The footer is first read in pure Python (:mod:`._parquet_footer`, standard library only), so
 the pre-commit hook never imports pyarrow; pyarrow is imported inside the function only when
 that reader is not certain (nested columns, decimals, malformed files: pyarrow words the
-error), or once a process has spent as long decoding distinct footers as importing pyarrow
-costs (a whole repository: pyarrow's decoder is up to 5x faster on wide tables). Both paths
-give the same facts. A file whose footer reads but whose data pages are
+error), or once a process has spent as long decoding footers as importing pyarrow costs and
+the pure reader is the slower one on them (tables of many distinct kinds: it learns the
+schemas and shapes of a few kinds and is then 3x faster than pyarrow, but on a wide footer it
+has not seen the like of it is 3x slower). Both paths give the same facts. A file whose footer reads but whose data pages are
 corrupt passes here: only loading it would tell.
 """
 
@@ -126,14 +127,14 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
 
     Facts depend on the footer bytes and the size alone, and tables written by one pipeline
     often share a footer byte for byte, so each distinct footer is decoded once per process.
-    Once decoding has cost a process :data:`PURE_SECONDS`, this answers None and
-    :func:`parquet_facts` lets pyarrow read the rest (the same facts, faster once its import
-    is paid).
+    Once decoding has cost a process :data:`PURE_SECONDS`, and while footers cost it more
+    than :data:`PYARROW_SECONDS` each, this answers None and :func:`parquet_facts` lets
+    pyarrow read the rest (the same facts, faster there once its import is paid).
     """
-    if _pure_spent >= PURE_SECONDS and _pyarrow_installed():
-        # past the pure reader's allowance: footers here are mostly distinct, and pyarrow
-        # reading the file (parquet_facts, once, errors worded) costs less than reading the
-        # footer for the memo and decoding it here
+    if _pure_spent >= PURE_SECONDS and _pure_recent >= PYARROW_SECONDS and _pyarrow_installed():
+        # past the pure reader's allowance, and footers here cost it more than pyarrow takes
+        # (tables of many distinct kinds): pyarrow reading the file (parquet_facts, once,
+        # errors worded) costs less than reading the footer for the memo and decoding it here
         return None
     footer = read_footer(path, size)
     if footer is None:
@@ -154,24 +155,30 @@ _SEEN: dict[tuple[bytes, int], object] = {}
 _NOT_SURE = object()
 _MEMO_SIZE, _MEMO_FOOTER = 1024, 16 * 1024
 
-#: Seconds of pure-Python footer decoding after which a process lets pyarrow decode the rest
-#: (about what importing pyarrow costs: a rent-or-buy rule, never more than twice the best
-#: choice made in hindsight). A few files, as in a pre-commit hook, never import pyarrow; a
-#: repository of tables written by pandas switches early, since pyarrow's decoder is the
-#: faster one on wide footers: 12 columns 0.6 against 0.4 ms, 30 columns 1.4 against 0.4 ms,
-#: 100 columns 3.8 against 0.8 ms.
+#: Seconds of pure-Python footer decoding after which a process may let pyarrow decode the
+#: rest (about what importing pyarrow costs: a rent-or-buy rule, never more than twice the
+#: best choice made in hindsight). A few files, as in a pre-commit hook, never import pyarrow.
 PURE_SECONDS = 0.25
+#: What pyarrow takes per footer once imported (30 columns: 0.3-0.4 ms). Past the allowance,
+#: the pure reader goes on while its recent footers cost it less than that: a repository of
+#: tables of a few kinds, whose schemas and column-chunk shapes it has learned (30 columns:
+#: 0.1 ms), stays pure; tables of many distinct kinds (1-1.4 ms each) go to pyarrow.
+PYARROW_SECONDS = 0.3e-3
 _pure_spent = 0.0
+_pure_recent = 0.0  # moving average of the pure reader's seconds per footer
 _pure_decoded = 0
 
 
 def _decode(footer: bytes, size: int):
     """The facts of one footer not seen before, decoded in pure Python (the time it takes
     counts towards PURE_SECONDS), or _NOT_SURE."""
-    global _pure_spent, _pure_decoded
-    started = time.perf_counter()
+    global _pure_spent, _pure_recent, _pure_decoded
+    started = time.thread_time()  # CPU time: other processes taking the core do not count
     schema = decode_footer(footer)
-    _pure_spent += time.perf_counter() - started
+    took = time.thread_time() - started
+    _pure_spent += took
+    # one slow footer (a shape compiled, say) moves the average by at most 1/8 of this bound
+    _pure_recent += (min(took, 4 * PYARROW_SECONDS) - _pure_recent) / 32
     _pure_decoded += 1
     if schema is None:
         return _NOT_SURE
