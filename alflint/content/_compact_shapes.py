@@ -16,7 +16,6 @@ length byte saying how many), booleans (true or false), bytes and doubles (any b
 
 from __future__ import annotations
 
-
 __all__ = ["shape_source"]
 
 # Varints of the zigzag integers the reader accepts: i16 below 2**16, i32 below 2**32,

@@ -268,7 +268,7 @@ def _learn(buf: bytes, start: int, end: int, spec) -> list:
             _SHAPE_SOURCES.clear()
         _SHAPE_SOURCES[source] = seen
         return shapes
-    del _SHAPE_SOURCES[source]
+    _SHAPE_SOURCES.pop(source, None)
     pattern = re.compile(source, re.DOTALL)
     found = pattern.match(buf, start)
     if found is None or found.end() != end:  # pragma: no cover - a bug in the shapes, not the file
