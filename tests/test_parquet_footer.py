@@ -375,6 +375,8 @@ def forget_footers(monkeypatch, learn_after):
         monkeypatch.setattr(footer, memo, {})
     monkeypatch.setattr(footer, "_SCHEMA_LENGTHS", [])
     monkeypatch.setattr(footer, "LEARN_AFTER", learn_after)
+    monkeypatch.setattr(footer, "_RUNS", {})
+    monkeypatch.setattr(footer, "_compiled", 0)
     return footer
 
 
@@ -627,3 +629,20 @@ def test_a_shape_pattern_matches_its_shape_with_other_values_only():
         assert pattern.match(blob) is None, why
     long_binary = b"\x18\x80\x01" + b"a" * 128 + b"\x00"
     assert shape_source(long_binary, 0) is None  # no pattern: walked field by field always
+
+
+def test_a_process_compiles_at_most_its_budget_of_patterns(tmp_path, monkeypatch):
+    """Tables of many shapes (or footers made to churn them) cost at most COMPILE_BUDGET
+    compilations; past it they are walked field by field, with the same facts."""
+    footer = forget_footers(monkeypatch, 0)
+    monkeypatch.setattr(footer, "COMPILE_BUDGET", 3)
+    readings = {}
+    for name in ("mixed", "wide", "categorical", "dt_paris", "bytes", "nullable_ints"):
+        path = tmp_path / f"{name}.pqt"
+        PANDAS_FRAMES[name]().to_parquet(path)
+        readings[name] = [repr(read_schema(path)) for _ in range(3)]
+    assert footer._compiled == 3
+    walked = footer._walked
+    for name, (first, _, _) in readings.items():
+        assert repr(read_schema(tmp_path / f"{name}.pqt")) == first, name
+    assert footer._walked > walked  # shapes it could not learn: walked again

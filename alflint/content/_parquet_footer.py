@@ -208,11 +208,16 @@ def _struct_list_walked(buf: bytes, pos: int, depth: int, spec) -> int:
 # :mod:`._compact_shapes`, by id of their spec, most recently learned last.
 _SHAPES: dict[int, list] = {}
 _SHAPE_SOURCES: dict[bytes, int] = {}  # how often each unlearned shape was walked
-_MAX_SHAPES = 8
+_MAX_SHAPES = 16
 #: Structs walked field by field before shapes are learned at all: compiling a shape costs
 #: 0.3-3 ms, more than a few files' footers (a pre-commit hook) take to walk.
 LEARN_AFTER = 512
 _walked = 0
+#: Patterns a process compiles at most (shapes and whole lists): tables of many shapes, or
+#: footers made to churn them, cost at most this many compilations (0.1-0.2 s), then are
+#: walked field by field as before.
+COMPILE_BUDGET = 64
+_compiled = 0
 # Whole lists of learned shapes, one pattern per (spec, size): (shapes it was made of,
 # compiled pattern or the number of times such a list was met while there was none).
 _RUNS: dict[tuple[int, int], tuple[tuple, object]] = {}
@@ -248,7 +253,7 @@ def _skim(buf: bytes, pos: int, size: int, depth: int, spec) -> int:
         element = pos
         pos = _walk(buf, pos, depth, spec)[0]
         _walked += 1
-        if _walked > LEARN_AFTER:
+        if _walked > LEARN_AFTER and _compiled < COMPILE_BUDGET:
             shapes = _learn(buf, element, pos, spec)
     if all_matched and size > 1:
         _count_run(key, shapes)
@@ -269,7 +274,7 @@ def _learn(buf: bytes, start: int, end: int, spec) -> list:
         _SHAPE_SOURCES[source] = seen
         return shapes
     _SHAPE_SOURCES.pop(source, None)
-    pattern = re.compile(source, re.DOTALL)
+    pattern = _compile(source)
     found = pattern.match(buf, start)
     if found is None or found.end() != end:  # pragma: no cover - a bug in the shapes, not the file
         return shapes
@@ -285,13 +290,19 @@ def _count_run(key: tuple, shapes: list) -> None:
     made = tuple(shapes)
     run = _RUNS.get(key)
     seen = run[1] + 1 if run is not None and run[0] == made and isinstance(run[1], int) else 1
-    if seen < _RUN_AFTER:
+    if seen < _RUN_AFTER or _compiled >= COMPILE_BUDGET:
         if len(_RUNS) >= 256:
             _RUNS.clear()
         _RUNS[key] = (made, seen)
         return
     either = b"|".join(p.pattern for p in made)
-    _RUNS[key] = (made, re.compile(b"(?:%s){%d}" % (either, key[1]), re.DOTALL))
+    _RUNS[key] = (made, _compile(b"(?:%s){%d}" % (either, key[1])))
+
+
+def _compile(source: bytes) -> re.Pattern:
+    global _compiled
+    _compiled += 1
+    return re.compile(source, re.DOTALL)
 
 
 def _list(buf: bytes, pos: int, depth: int, spec) -> tuple[list, int]:
