@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import base64
 import os
-import struct
-
 import re
+import struct
+import time
 
 from ._compact_shapes import shape_source
 
@@ -300,9 +300,17 @@ def _count_run(key: tuple, shapes: list) -> None:
 
 
 def _compile(source: bytes) -> re.Pattern:
-    global _compiled
+    global _compiled, compile_seconds
     _compiled += 1
-    return re.compile(source, re.DOTALL)
+    started = time.thread_time()
+    pattern = re.compile(source, re.DOTALL)
+    compile_seconds += time.thread_time() - started
+    return pattern
+
+
+#: CPU seconds this thread's process spent compiling patterns (an investment, which the
+#: caller may leave out of what footers cost it to read).
+compile_seconds = 0.0
 
 
 def _list(buf: bytes, pos: int, depth: int, spec) -> tuple[list, int]:

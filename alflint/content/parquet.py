@@ -19,6 +19,7 @@ import re
 import time
 from typing import Any
 
+from . import _parquet_footer as _footer
 from ._parquet_footer import decode_footer, read_footer
 from ._types import ContentError, ContentFacts
 
@@ -173,12 +174,15 @@ def _decode(footer: bytes, size: int):
     """The facts of one footer not seen before, decoded in pure Python (the time it takes
     counts towards PURE_SECONDS), or _NOT_SURE."""
     global _pure_spent, _pure_recent, _pure_decoded
+    compiling = _footer.compile_seconds
     started = time.thread_time()  # CPU time: other processes taking the core do not count
     schema = decode_footer(footer)
     took = time.thread_time() - started
     _pure_spent += took
-    # one slow footer (a shape compiled, say) moves the average by at most 1/8 of this bound
-    _pure_recent += (min(took, 4 * PYARROW_SECONDS) - _pure_recent) / 32
+    # what footers cost from now on: shapes compiled (once) are left out, and one slow
+    # footer moves the average by at most 1/16 of the bound
+    rate = min(took - (_footer.compile_seconds - compiling), 4 * PYARROW_SECONDS)
+    _pure_recent += (rate - _pure_recent) / 64
     _pure_decoded += 1
     if schema is None:
         return _NOT_SURE
