@@ -5,9 +5,9 @@ the pre-commit hook never imports pyarrow; pyarrow is imported inside the functi
 that reader is not certain (nested columns, decimals, malformed files: pyarrow words the
 error), or once a process has spent as long decoding footers as importing pyarrow costs and
 the pure reader is the slower one on them (tables of many distinct kinds: it learns the
-schemas and shapes of a few kinds and is then 3x faster than pyarrow, but on a wide footer it
-has not seen the like of it is 3x slower). Both paths give the same facts. A file whose footer reads but whose data pages are
-corrupt passes here: only loading it would tell.
+schemas and shapes of a few kinds and is then 3x faster than pyarrow, but on a wide footer
+it has not seen the like of it is 3x slower). Both paths give the same facts. A file whose
+footer reads but whose data pages are corrupt passes here: only loading it would tell.
 """
 
 from __future__ import annotations
