@@ -646,3 +646,15 @@ def test_a_process_compiles_at_most_its_budget_of_patterns(tmp_path, monkeypatch
     for name, (first, _, _) in readings.items():
         assert repr(read_schema(tmp_path / f"{name}.pqt")) == first, name
     assert footer._walked > walked  # shapes it could not learn: walked again
+
+
+def test_a_few_files_compile_no_pattern(tmp_path, monkeypatch):
+    """What a pre-commit hook reads (ten wide tables of one kind) is walked field by field:
+    compiling shapes pays only past LEARN_AFTER walked structs."""
+    footer = forget_footers(monkeypatch, 512)
+    frame = pd.DataFrame({f"c{i}": np.arange(50, dtype="float64") for i in range(33)})
+    for i in range(10):
+        path = tmp_path / f"t{i}.pqt"
+        frame.iloc[: 40 + i].to_parquet(path)
+        assert read_schema(path).num_rows == 40 + i
+    assert footer._compiled == 0 and footer._walked >= 330
