@@ -377,6 +377,7 @@ def forget_footers(monkeypatch, learn_after):
     monkeypatch.setattr(footer, "LEARN_AFTER", learn_after)
     monkeypatch.setattr(footer, "_RUNS", {})
     monkeypatch.setattr(footer, "_compiled", 0)
+    monkeypatch.setattr(footer, "_walked", 0)
     return footer
 
 
@@ -651,7 +652,9 @@ def test_a_process_compiles_at_most_its_budget_of_patterns(tmp_path, monkeypatch
 def test_a_few_files_compile_no_pattern(tmp_path, monkeypatch):
     """What a pre-commit hook reads (ten wide tables of one kind) is walked field by field:
     compiling shapes pays only past LEARN_AFTER walked structs."""
-    footer = forget_footers(monkeypatch, 512)
+    from alflint.content._parquet_footer import LEARN_AFTER
+
+    footer = forget_footers(monkeypatch, LEARN_AFTER)
     frame = pd.DataFrame({f"c{i}": np.arange(50, dtype="float64") for i in range(33)})
     for i in range(10):
         path = tmp_path / f"t{i}.pqt"

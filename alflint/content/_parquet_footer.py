@@ -209,9 +209,10 @@ def _struct_list_walked(buf: bytes, pos: int, depth: int, spec) -> int:
 _SHAPES: dict[int, list] = {}
 _SHAPE_SOURCES: dict[bytes, int] = {}  # how often each unlearned shape was walked
 _MAX_SHAPES = 16
-#: Structs walked field by field before shapes are learned at all: compiling a shape costs
-#: 0.3-3 ms, more than a few files' footers (a pre-commit hook) take to walk.
-LEARN_AFTER = 512
+#: Structs walked field by field before shapes are learned at all (column chunks and the
+#: structs in them: about 30 footers of 30 columns, 40 ms). Compiling a shape costs 0.3-3 ms,
+#: more than a few files' footers (a pre-commit hook) take to walk.
+LEARN_AFTER = 4096
 _walked = 0
 #: Patterns a process compiles at most (shapes and whole lists): tables of many shapes, or
 #: footers made to churn them, cost at most this many compilations (0.1-0.2 s), then are
