@@ -661,3 +661,19 @@ def test_a_few_files_compile_no_pattern(tmp_path, monkeypatch):
         frame.iloc[: 40 + i].to_parquet(path)
         assert read_schema(path).num_rows == 40 + i
     assert footer._compiled == 0 and footer._walked >= 330
+
+
+def test_the_memos_keep_no_huge_keys(tmp_path, monkeypatch):
+    """A table of thousands of columns is read right, and neither its schema list nor its
+    Arrow fields are kept (keys over 64 KB): a repository of such tables stays in bounds."""
+    footer = forget_footers(monkeypatch, 0)
+    path = tmp_path / "huge.pqt"
+    pd.DataFrame({f"a_rather_long_column_name_{i:05d}": np.arange(2, dtype="int8") for i in range(3000)}).to_parquet(path)
+    for _ in range(2):
+        schema = read_schema(path)
+        assert schema is not None and len(schema.names) == 3000
+    assert not footer._SCHEMAS and not footer._FIELDS_SEEN
+    small = tmp_path / "small.pqt"
+    PANDAS_FRAMES["mixed"]().to_parquet(small)
+    read_schema(small)
+    assert len(footer._SCHEMAS) == len(footer._FIELDS_SEEN) == 1

@@ -270,7 +270,7 @@ def _learn(buf: bytes, start: int, end: int, spec) -> list:
     source = learned[0]
     seen = _SHAPE_SOURCES.get(source, 0) + 1
     if seen < 2:
-        if len(_SHAPE_SOURCES) >= 4096:
+        if len(_SHAPE_SOURCES) >= 512:  # sources of 1-10 KB
             _SHAPE_SOURCES.clear()
         _SHAPE_SOURCES[source] = seen
         return shapes
@@ -804,14 +804,18 @@ def _arrow_fields(raw: bytes) -> tuple[list, dict] | None:
             fb.floor = 0  # it reads below the vector: not the Arrow layout, read it all
             return None if (fields := _fields(fb, vector)) is None else (fields, metadata)
         fb.floor = 0
-        if len(_FIELDS_SEEN) >= 1024:
-            _FIELDS_SEEN.clear()
-        _FIELDS_SEEN[key] = fields
+        if len(key[0]) <= _MEMO_BYTES:
+            if len(_FIELDS_SEEN) >= _MEMO_ENTRIES:
+                _FIELDS_SEEN.clear()
+            _FIELDS_SEEN[key] = fields
     return None if fields is None else (fields, metadata)
 
 
 _FIELDS_SEEN: dict = {}
 _MISSING = object()
+# What the memos of schema lists and of Arrow fields keep at most: entries, and bytes of a
+# key (a 64 KB key is a table of about 1,000 columns): 16 MiB each at worst.
+_MEMO_ENTRIES, _MEMO_BYTES = 256, 64 * 1024
 
 
 def _fields(fb: _FB, vector: int) -> tuple | None:
@@ -915,7 +919,9 @@ def _schema_columns(buf: bytes, pos: int, depth: int) -> tuple[object, int]:
         found = _columns(items)
     except UnicodeDecodeError:
         found = _UNSURE
-    if len(_SCHEMAS) >= 1024:
+    if end - pos > _MEMO_BYTES:
+        return found, end
+    if len(_SCHEMAS) >= _MEMO_ENTRIES:
         _SCHEMAS.clear()
         _SCHEMA_LENGTHS.clear()
     _SCHEMAS[buf[pos:end]] = found
