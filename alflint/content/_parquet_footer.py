@@ -172,8 +172,8 @@ def _struct(buf: bytes, pos: int, depth: int, spec) -> tuple[dict, int]:
     return fields, pos
 
 
-def _row_groups(buf: bytes, pos: int, depth: int) -> tuple[list, int]:
-    """The number of column chunks of each row group, checking them as pyarrow would."""
+def _struct_list_head(buf: bytes, pos: int) -> tuple[int, int]:
+    """The size of the list of structs at ``pos``, and the position of its first element."""
     head = buf[pos]
     pos += 1
     size = head >> 4
@@ -183,6 +183,12 @@ def _row_groups(buf: bytes, pos: int, depth: int) -> tuple[list, int]:
         raise _Bad("unexpected list element type")
     if size > len(buf) - pos:
         raise _Bad("list longer than the footer")
+    return size, pos
+
+
+def _row_groups(buf: bytes, pos: int, depth: int) -> tuple[list, int]:
+    """The number of column chunks of each row group, checking them as pyarrow would."""
+    size, pos = _struct_list_head(buf, pos)
     counts = []
     for _ in range(size):
         pos, columns = _walk(buf, pos, depth + 1, _ROW_GROUP)
@@ -192,15 +198,7 @@ def _row_groups(buf: bytes, pos: int, depth: int) -> tuple[list, int]:
 
 def _struct_list_walked(buf: bytes, pos: int, depth: int, spec) -> int:
     """Check a list of ``spec`` structs as :func:`_list` does, keeping nothing."""
-    head = buf[pos]
-    pos += 1
-    size = head >> 4
-    if size == 15:
-        size, pos = _varint(buf, pos)
-    if (head & 0x0F) != _STRUCT:
-        raise _Bad("unexpected list element type")
-    if size > len(buf) - pos:
-        raise _Bad("list longer than the footer")
+    size, pos = _struct_list_head(buf, pos)
     return _skim(buf, pos, size, depth + 1, spec)
 
 
@@ -423,15 +421,7 @@ def _walk(buf: bytes, pos: int, depth: int, spec) -> tuple[int, int]:
         elif ttype == _LIST or ttype == _SET:
             inner = exp[1] if exp is not None else None
             if inner is not None and inner[0] == _STRUCT:
-                head = buf[pos]
-                pos += 1
-                size = head >> 4
-                if size == 15:
-                    size, pos = _varint(buf, pos)
-                if (head & 0x0F) != _STRUCT:
-                    raise _Bad("unexpected list element type")
-                if size > end - pos:
-                    raise _Bad("list longer than the footer")
+                size, pos = _struct_list_head(buf, pos)
                 pos = _skim(buf, pos, size, depth + 1, inner[1])
             else:
                 items, pos = _list(buf, pos, depth + 1, inner)
