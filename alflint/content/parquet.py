@@ -16,7 +16,6 @@ import functools
 import json
 import os
 import re
-import time
 from typing import Any
 
 from . import _parquet_footer as _footer
@@ -175,9 +174,9 @@ def _decode(footer: bytes, size: int):
     counts towards PURE_SECONDS), or _NOT_SURE."""
     global _pure_spent, _pure_recent, _pure_decoded
     compiling = _footer.compile_seconds
-    started = time.thread_time()  # CPU time: other processes taking the core do not count
+    started = _footer.cpu_clock()
     schema = decode_footer(footer)
-    took = time.thread_time() - started
+    took = _footer.cpu_clock() - started
     _pure_spent += took
     # what footers cost from now on: shapes compiled (once) are left out, and one slow
     # footer moves the average by at most 1/16 of the bound
