@@ -64,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")
     check.add_argument("--load", metavar="REPORT", help="re-render a saved JSON report instead of checking")
     check.add_argument("--index", action="store_true", help="on success, write ONE's cache tables (as `alflint index`)")
-    check.add_argument("--no-cache", dest="cache", action="store_false", help="check every session folder again, even those unchanged since the last run (results are cached in $XDG_CACHE_HOME/alflint)")
+    check.add_argument("--no-cache", dest="cache", action="store_false",
+                       help="check every session folder again, even those unchanged since the last run "
+                            "(results are cached in $XDG_CACHE_HOME/alflint)")
     check.add_argument("--hash", action="store_true", help=argparse.SUPPRESS)
     check.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     check.add_argument("--lab", help=argparse.SUPPRESS)
@@ -89,15 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--format", default="text", help="report format when errors are found")
     index.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
-    rules = sub.add_parser("rules", help="list every rule (code, name, severity, scope, summary)", epilog="examples:\n  alflint rules\n  alflint rules --format json\n", formatter_class=argparse.RawDescriptionHelpFormatter)
+    rules = sub.add_parser("rules", help="list every rule (code, name, severity, scope, summary)",
+                           epilog="examples:\n  alflint rules\n  alflint rules --format json\n",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.add_argument("--config", metavar="FILE", help="configuration file (for plugins it names)")
 
-    explain = sub.add_parser("explain", help="print the documentation of a rule", epilog="examples:\n  alflint explain ALF101\n  alflint explain invalid-filename\n", formatter_class=argparse.RawDescriptionHelpFormatter)
+    explain = sub.add_parser("explain", help="print the documentation of a rule",
+                             epilog="examples:\n  alflint explain ALF101\n  alflint explain invalid-filename\n",
+                             formatter_class=argparse.RawDescriptionHelpFormatter)
     explain.add_argument("code", metavar="CODE", help="rule code or name")
     explain.add_argument("--config", metavar="FILE", help="configuration file (for plugins it names)")
 
-    describe = sub.add_parser("describe", help="print the ALF path grammar, or one part of it", epilog="examples:\n  alflint describe\n  alflint describe revision\n", formatter_class=argparse.RawDescriptionHelpFormatter)
+    describe = sub.add_parser("describe", help="print the ALF path grammar, or one part of it",
+                              epilog="examples:\n  alflint describe\n  alflint describe revision\n",
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     describe.add_argument("part", nargs="?", metavar="PART", help="a part of the pattern (lab, subject, date, ..., extension)")
     return parser
 

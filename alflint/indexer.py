@@ -149,11 +149,13 @@ def index(
     rules only (names, folders, sessions), for a tree whose contents a CI check already
     vouched for.
     """
-    result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select, ignore=ignore, extend_select=extend_select, jobs=jobs, cache=cache, content=content)
+    result = run_index(root, out_dir, hash_files=hash_files, force=force, lab=lab, update=update, config=config, select=select,
+                       ignore=ignore, extend_select=extend_select, jobs=jobs, cache=cache, content=content)
     return result.sessions_path, result.datasets_path
 
 
-def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None, ignore=None, extend_select=None, jobs=None, cache=True, content=None, checked=None) -> IndexResult:
+def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None,
+              ignore=None, extend_select=None, jobs=None, cache=True, content=None, checked=None) -> IndexResult:
     """:func:`index`, returning the whole :class:`IndexResult`. ``checked`` is the
     ``(report, records)`` of a check of ``root`` just run (``alflint check --index``): the
     tree is then not walked and checked a second time."""

@@ -135,13 +135,19 @@ DELIBERATE_DIFFERENCES: dict[str, str] = {
     "non-ascii": "Any non-ASCII character is rejected; ONE's `\\w` and `\\d` accept Unicode letters and digits.",
     "whitespace": "Leading or trailing whitespace or newline is rejected; ONE's `$` accepts a trailing newline.",
     "leading-slash": "A relative path may not start with `/`; ONE reads `/abs` as a collection.",
-    "underscore-prefix": "A filename starting with `_` must hold a complete `_namespace_` and an object; ONE reads `_obj.attr.npy` as namespace `ob`, object `j`, and `__obj`/`_ns_.attr` as other objects.",
+    "underscore-prefix": "A filename starting with `_` must hold a complete `_namespace_` and an object; ONE reads "
+                         "`_obj.attr.npy` as namespace `ob`, object `j`, and `__obj`/`_ns_.attr` as other objects.",
     "empty-extra": "An empty extra part (`obj.attr.part1..npy`) is rejected; ONE accepts it as extra `part1.`.",
     "collection-segments": "Collection folders may not be empty (`alf//x`), `.`, `..` or hidden (`.git`); ONE's collection pattern accepts them.",
     "partial-folder": "Session folders must match as whole folders: ONE's search reads `my-lab` as lab `lab` and `sub j` as subject `j`; alflint reports the illegal character.",
     "calendar-date": "The date must exist in the calendar; ONE's pattern accepts `2021-02-30` (and its cache builder then crashes).",
-    "lenient-folders": "The folders below the session in a full path are parsed as a relative path is (`alf/#rev#/sub/`, `##`, `a b` are reported); ONE's `full_path_parts` searches them leniently and drops what does not parse (`001/##/x.y.z` gives no revision, `alf/#a#/#b#/` revision `a`), although its `rel_path_parts` rejects them.",
-    "unnormalised-path": "An empty folder (`//`) or `.` inside a session or full path is reported; ONE's `full_path_parts` collapses them through `pathlib` (`lab//Subjects/s/...` gives lab `lab`, `001/./alf` collection `alf`) while its `is_session_path` and `rel_path_parts` do not.",
+    "lenient-folders": "The folders below the session in a full path are parsed as a relative path is (`alf/#rev#/sub/`, "
+                       "`##`, `a b` are reported); ONE's `full_path_parts` searches them leniently and drops what does "
+                       "not parse (`001/##/x.y.z` gives no revision, `alf/#a#/#b#/` revision `a`), although its "
+                       "`rel_path_parts` rejects them.",
+    "unnormalised-path": "An empty folder (`//`) or `.` inside a session or full path is reported; ONE's "
+                         "`full_path_parts` collapses them through `pathlib` (`lab//Subjects/s/...` gives lab `lab`, "
+                         "`001/./alf` collection `alf`) while its `is_session_path` and `rel_path_parts` do not.",
     "folder-path": "`parse_path` accepts a path to a collection folder (`subj/2021-01-01/001/alf/probe00`), which ONE's `full_path_parts` rejects.",
 }
 

@@ -77,9 +77,9 @@ def test_the_pack_rules_are_listed_once_installed(tmp_path, pack_path):
     assert without.returncode == 0 and "LAB001" not in without.stdout
     listed = run("rules", cwd=tmp_path, pythonpath=pack_path)
     assert listed.returncode == 0, listed.stderr
-    line = next(l for l in listed.stdout.splitlines() if l.startswith("LAB001"))
+    line = next(x for x in listed.stdout.splitlines() if x.startswith("LAB001"))
     assert "subject-name-pattern" in line and "session" in line and "error" in line
-    assert any(l.startswith("LAB002  session-without-trials") for l in listed.stdout.splitlines())
+    assert any(row.startswith("LAB002  session-without-trials") for row in listed.stdout.splitlines())
     rows = {r["code"]: r for r in json.loads(run("rules", "--format", "json", cwd=tmp_path, pythonpath=pack_path).stdout)}
     assert rows["LAB001"]["origin"] == "alflint_example_pack.rules"
     explained = run("explain", "LAB001", cwd=tmp_path, pythonpath=pack_path)
@@ -150,7 +150,7 @@ def test_a_broken_pack_is_reported_and_the_run_goes_on(tmp_path):
     (root / GOOD / "alf" / "spikes..npy").write_bytes(b"")
     result = run("check", ".", cwd=root, pythonpath=[site])
     assert result.returncode == 2
-    line = next(l for l in result.stdout.splitlines() if "ALF901" in l)
+    line = next(x for x in result.stdout.splitlines() if "ALF901" in x)
     assert "broken_pack" in line and "ImportError: needs a newer alflint" in line
     assert "spikes..npy: ALF101 [error]" in result.stdout  # the other rules still ran
 
@@ -181,7 +181,7 @@ def test_a_local_rules_module_named_in_the_configuration(tmp_path, named):
     (root / "lab_rules.py").write_text(LAB_RULES)
     listed = run("rules", cwd=root)
     assert listed.returncode == 0, listed.stderr
-    assert any(l.startswith("LAB101  no-scratch-collection") for l in listed.stdout.splitlines())
+    assert any(row.startswith("LAB101  no-scratch-collection") for row in listed.stdout.splitlines())
     assert run("check", ".", cwd=root).returncode == 0
     scratch = root / GOOD / "scratch"
     scratch.mkdir()
