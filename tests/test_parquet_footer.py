@@ -140,6 +140,37 @@ def test_multiple_row_groups(tmp_path):
     assert assert_fast_and_equal(path).rows == 10_000
 
 
+def test_multiple_row_groups_with_shapes_learned(tmp_path, monkeypatch):
+    """Row groups whose column chunks are checked by learned shapes, one list at a time: the
+    same facts as pyarrow, and a row group cut short is still refused."""
+    footer = forget_footers(monkeypatch, 0)
+    path = tmp_path / "rg.pqt"
+    pq.write_table(pa.table({"a": np.arange(10_000), "s": [f"v{i:05d}" for i in range(10_000)]}), path,
+                   row_group_size=1000)
+    first = read_schema(path)
+    assert first.num_rows == 10_000 and read_schema(path).names == first.names
+    assert any(not isinstance(made, int) for _, made in footer._RUNS.values())
+    walked = footer._walked
+    assert assert_fast_and_equal(path).rows == 10_000
+    assert footer._walked == walked  # read by the patterns alone
+    data = path.read_bytes()
+    start = len(data) - 8 - struct.unpack("<I", data[-8:-4])[0]
+    refused = 0
+    for at in range(start, len(data) - 8):  # every list of two structs claims three
+        if data[at:at + 2] == b"\x19\x2c":
+            broken = tmp_path / f"broken{at}.pqt"
+            broken.write_bytes(data[:at + 1] + b"\x3c" + data[at + 2:])
+            pure = read_schema(broken)
+            try:
+                expected = _pyarrow_facts(broken, len(data))
+            except ContentError:
+                assert pure is None, at
+                refused += 1
+            else:
+                assert pure is None or parquet_facts(broken) == expected, at
+    assert refused >= 10
+
+
 @pytest.mark.parametrize("rows, columns", [(200_000, 2), (3, 1500), (50_000, 400)])
 def test_big_files_and_big_footers(tmp_path, rows, columns):
     """Files beyond the first read, footers beyond it too."""
@@ -421,6 +452,8 @@ def test_random_mutations_agree_with_pyarrow(tmp_path, monkeypatch, where, learn
             answered += 1
             assert parquet_facts(mutated) == _pyarrow_facts(mutated, len(blob)), k
     assert answered > 10
+    if learned:  # whole lists of column chunks were matched by one pattern, too
+        assert any(not isinstance(made, int) for _, made in footer._RUNS.values())
 
 
 def test_missing_file_is_none(tmp_path):
