@@ -127,12 +127,12 @@ def footer_facts(path: str | os.PathLike, size: int) -> ContentFacts | None:
 
     Facts depend on the footer bytes and the size alone, and tables written by one pipeline
     often share a footer byte for byte, so each distinct footer is decoded once per process.
-    Once decoding has cost a process :data:`PURE_SECONDS`, and while footers cost it more
-    than :data:`PYARROW_SECONDS` each, this answers None and :func:`parquet_facts` lets
+    Once decoding has cost a process :data:`PURE_SECONDS`, and while footers cost it twice
+    :data:`PYARROW_SECONDS` each or more, this answers None and :func:`parquet_facts` lets
     pyarrow read the rest (the same facts, faster there once its import is paid).
     """
-    if _pure_spent >= PURE_SECONDS and _pure_recent >= PYARROW_SECONDS and _pyarrow_installed():
-        # past the pure reader's allowance, and footers here cost it more than pyarrow takes
+    if _pure_spent >= PURE_SECONDS and _pure_recent >= 2 * PYARROW_SECONDS and _pyarrow_installed():
+        # past the pure reader's allowance, and footers here cost it twice what pyarrow takes
         # (tables of many distinct kinds): pyarrow reading the file (parquet_facts, once,
         # errors worded) costs less than reading the footer for the memo and decoding it here
         return None
@@ -160,9 +160,11 @@ _MEMO_SIZE, _MEMO_FOOTER = 1024, 16 * 1024
 #: best choice made in hindsight). A few files, as in a pre-commit hook, never import pyarrow.
 PURE_SECONDS = 0.25
 #: What pyarrow takes per footer once imported (30 columns: 0.3-0.4 ms). Past the allowance,
-#: the pure reader goes on while its recent footers cost it less than that: a repository of
-#: tables of a few kinds, whose schemas and column-chunk shapes it has learned (30 columns:
-#: 0.1 ms), stays pure; tables of many distinct kinds (1-1.4 ms each) go to pyarrow.
+#: the pure reader goes on until its recent footers cost it twice that: a repository of tables
+#: of a few kinds, whose schemas and column-chunk shapes it has learned (30 columns: 0.1 ms),
+#: stays pure; tables of many distinct kinds (1-1.4 ms each) go to pyarrow. Twice, because
+#: pyarrow costs its import and 200 MB a process, and a machine slowed down (its file pages
+#: paged out, another process on the core) makes every footer look dearer for a while.
 PYARROW_SECONDS = 0.3e-3
 _pure_spent = 0.0
 _pure_recent = 0.0  # moving average of the pure reader's seconds per footer
