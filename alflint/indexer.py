@@ -55,22 +55,23 @@ def rows_from_records(records: list[tuple], report: Report) -> tuple[list, list,
     about its object or session); a session with a session-level error is left out whole.
     ``records`` is emptied on the way (a million of them must not outlive their rows).
     """
-    keys = {r[6]: r[0] for r in records if r[5]}
     sessions, packs, left_out = kept_sessions(records, report)
-    return sessions, _rows_of_packs(keys, packs), left_out
+    return sessions, _rows_of_packs(sessions, packs), left_out
 
 
-def _rows_of_packs(keys: dict[str, str], packs: list[tuple[str, tuple]]) -> list:
-    """Dataset rows (no hash) of packed sessions; ``keys`` maps an eid to its session path."""
+def _rows_of_packs(sessions: list, packs: list[tuple[str, tuple]]) -> list:
+    """Dataset rows (no hash) of the packed sessions :func:`kept_sessions` gives (``packs``
+    in the order of ``sessions``)."""
     from .sessionrows import unpack
     from .tables import DatasetRow
 
-    return [DatasetRow(keys[eid], r.rel_path, r.size, None, r.mtime_ns) for eid, packed in packs for r in unpack(packed)]
+    return [DatasetRow(s.path, r.rel_path, r.size, None, r.mtime_ns) for s, (_, packed) in zip(sessions, packs) for r in unpack(packed)]
 
 
 def kept_sessions(records: list[tuple], report: Report) -> tuple[list, list[tuple[str, tuple]], list[str]]:
     """The sessions to index, their packed rows ``(eid, packed)`` in eid order (as
-    :func:`alflint.tables.build_indexed_tables` takes them) and the sorted paths left out.
+    :func:`alflint.tables.build_indexed_tables` takes them; ``packs[i]`` is ``sessions[i]``'s)
+    and the sorted paths left out.
 
     Rows that are not valid ALF or that an error names (the file or its object) are taken
     out of their session, which is then packed again (its ``default_revision`` flags are
@@ -179,7 +180,6 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
     from . import tables
 
-    eid_keys = {r[6]: r[0] for r in records if r[5]} if hash_files else {}
     # the rows were made and packed per session by the workers that checked them: the
     # parent joins them into columns without touching a row (alflint.sessionrows)
     sessions, packs, left_out = kept_sessions(records, report)  # empties records
@@ -195,9 +195,9 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
                                sum(packed[0] for _, packed in packs), written=False)
     if hash_files:
-        datasets = _rows_of_packs(eid_keys, packs)
+        datasets = _rows_of_packs(sessions, packs)
+        eids = {s.path: eid for s, (eid, _) in zip(sessions, packs)}  # made by the workers
         del packs
-        eids = {s.path: tables.session_eid(s) for s in sessions}
         known = {}
         for d in datasets:
             row = previous.get((eids[d.session], d.rel_path))
