@@ -163,10 +163,10 @@ TABLE_COLUMNS = {
 _TEXT_COLUMNS = {"ks2_label", "label"}
 
 
-def table_columns(name: str) -> tuple[str, ...]:
-    """The columns of the parquet table of this file name (five generic ones if unknown)."""
-    obj, _, rest = name.partition(".")
-    attribute = rest.split(".")[0]
+def table_columns(parts) -> tuple[str, ...]:
+    """The columns of the parquet table of a file with these parsed name ``parts`` (five
+    generic ones if unknown)."""
+    obj, attribute = (parts.object, parts.attribute) if parts is not None else ("", "")
     if obj.endswith("trials") and attribute == "table":
         return TABLE_COLUMNS["trials.table"]
     if obj.endswith("clusters") and attribute == "metrics":
@@ -211,7 +211,7 @@ def content(rel_path: str, rows: int, index_rows: int = 0, session: int = 0) -> 
     if extension == "npy":
         return npy_bytes(attribute, rows, index_rows)
     if extension == "pqt":
-        return pqt_bytes(table_columns(name), rows, session, zlib.crc32(rel_path.encode()))
+        return pqt_bytes(table_columns(parts), rows, session, zlib.crc32(rel_path.encode()))
     if extension in ("csv", "tsv", "htsv", "ssv"):
         return text_bytes(extension, rows)
     if extension == "json":
