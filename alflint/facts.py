@@ -5,7 +5,7 @@ Rules ask ``ctx.facts(dataset)``; the first call reads the file's header or foot
 consistency, relations, monotonic times) share one read.
 
 The common case of a repository, an ``.npy`` file of a plain dtype written by numpy (format
-1.0), takes a fast path: one ``os.open``/``os.read``/``os.close`` of the first 512 bytes (no
+1.0), takes a fast path: one ``open``/``pread``/``close`` of the first 512 bytes (no
 buffered file object, no ``fstat``: the size comes from the walk) and one regular expression.
 Small delimited text tables without quotes take another (one read, one split, a delimiter
 count per line), small JSON documents a third (one read, ``json.loads``) and small JSON
@@ -25,6 +25,8 @@ import re
 from itertools import repeat
 from typing import Any, Callable, NamedTuple
 
+from ._rawread import read_at
+
 __all__ = ["Facts", "facts_reader", "fast_npy_facts", "fast_delimited_facts", "fast_json_facts", "fast_jsonable_facts"]
 
 
@@ -41,7 +43,6 @@ _NPY_V1 = re.compile(
     rb"'shape': \((?P<shape>\d+,|\d+(?:, \d+)+|)\), \} *\n",
     re.S,
 )
-_O_RDONLY = os.O_RDONLY | getattr(os, "O_BINARY", 0)
 
 
 _CONTENT: Any = None  # alflint.content, imported on first use (keeps `import alflint.facts` light)
@@ -64,15 +65,9 @@ def fast_npy_facts(path: str, size: int) -> Any:
     None means "not the common case": ask :func:`alflint.content.read_facts`.
     """
     try:
-        fd = os.open(path, _O_RDONLY)
+        head = read_at(path, 0, 512)
     except OSError:
         return None
-    try:
-        head = os.read(fd, 512)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     m = _NPY_V1.match(head)
     if m is None:
         return None
@@ -125,15 +120,9 @@ def _read_all(path: str, size: int) -> bytes | None:
     that shrank, or a filesystem that returns less than asked) goes to the general reader.
     """
     try:
-        fd = os.open(path, _O_RDONLY)
+        data = read_at(path, 0, size + 1)
     except OSError:
         return None
-    try:
-        data = os.read(fd, size + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
     return data if len(data) == size else None
 
 

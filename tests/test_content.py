@@ -633,3 +633,21 @@ def test_fifo_and_directory_are_refused_without_blocking(tmp_path, ext):
     folder = tmp_path / f"d.{ext}"
     folder.mkdir()
     assert "cannot read the file" in str(error_of(folder, ext))
+
+
+def test_fast_paths_do_not_block_on_a_fifo(tmp_path):
+    """A dataset replaced by a FIFO after the walk (which saw a file of that size): the fast
+    readers of the check answer None, and the general reader then words the error, instead
+    of waiting for a writer that never comes."""
+    fifo = tmp_path / "f.npy"
+    os.mkfifo(fifo)
+    code = (
+        "from alflint import facts\n"
+        "from alflint.content import _parquet_footer as footer\n"
+        f"p = {str(fifo)!r}\n"
+        "print(facts.fast_npy_facts(p, 200), facts.fast_json_facts(p, 20), facts.fast_delimited_facts(p, 20, 'csv'),\n"
+        "      facts.fast_jsonable_facts(p, 20), footer.read_footer(p, 200), footer.read_footer(p))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["None"] * 6

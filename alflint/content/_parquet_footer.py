@@ -26,6 +26,7 @@ import re
 import struct
 import time
 
+from .._rawread import READ_FLAGS, pread
 from ._compact_shapes import shape_source
 
 __all__ = ["MAX_FOOTER", "FooterSchema", "read_schema", "read_footer", "decode_footer"]
@@ -1023,32 +1024,31 @@ def read_footer(path: str | os.PathLike, size: int | None = None) -> bytes | Non
     be read. Everything :func:`decode_footer` reports depends on these bytes alone.
     """
     try:
-        with open(path, "rb", buffering=0) as f:
-            if size is None:
-                size = os.fstat(f.fileno()).st_size
-            if size < 12:
-                return None
-            # one read covers the footer of a small file (and its head magic)
-            chunk_size = min(size, _FIRST_READ)
-            f.seek(size - chunk_size)
-            chunk = f.read(chunk_size)
-            if len(chunk) != chunk_size or chunk[-4:] != b"PAR1":
-                return None
-            length = struct.unpack_from("<I", chunk, chunk_size - 8)[0]
-            if length <= 0 or length > MAX_FOOTER or length + 8 > size - 4:
-                return None
-            if chunk_size == size:
-                head = chunk[:4]
-            else:
-                f.seek(0)
-                head = f.read(4)
-            if head != b"PAR1":
-                return None
-            if length + 8 <= chunk_size:
-                footer = chunk[chunk_size - 8 - length:chunk_size - 8]
-            else:
-                f.seek(size - 8 - length)
-                footer = f.read(length)
+        fd = os.open(path, READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        if size is None:
+            size = os.fstat(fd).st_size
+        if size < 12:
+            return None
+        # one read covers the footer of a small file (and its head magic)
+        chunk_size = min(size, _FIRST_READ)
+        chunk = pread(fd, chunk_size, size - chunk_size)
+        if len(chunk) != chunk_size or chunk[-4:] != b"PAR1":
+            return None
+        length = struct.unpack_from("<I", chunk, chunk_size - 8)[0]
+        if length <= 0 or length > MAX_FOOTER or length + 8 > size - 4:
+            return None
+        head = chunk[:4] if chunk_size == size else pread(fd, 4, 0)
+        if head != b"PAR1":
+            return None
+        if length + 8 <= chunk_size:
+            footer = chunk[chunk_size - 8 - length:chunk_size - 8]
+        else:
+            footer = pread(fd, length, size - 8 - length)
         return footer if len(footer) == length else None
     except Exception:  # noqa: BLE001 - unreadable or odd: the caller asks pyarrow
         return None
+    finally:
+        os.close(fd)

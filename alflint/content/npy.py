@@ -17,6 +17,7 @@ import re
 import stat
 from typing import Any, NamedTuple
 
+from .._rawread import READ_FLAGS
 from ._dtype import dtype_info
 from ._types import ContentError, ContentFacts
 
@@ -24,8 +25,6 @@ __all__ = ["MAGIC", "NpyHeader", "read_npy_header", "npy_facts"]
 
 MAGIC = b"\x93NUMPY"
 _LENGTH_BYTES = {1: 2, 2: 4, 3: 4}
-# O_NONBLOCK: opening a FIFO must not wait for a writer (it is then refused as not a file)
-_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 _FIRST_READ = 512  # numpy pads headers to 64 bytes: one read covers nearly every file
 _HEADER_KEYS = ("descr", "fortran_order", "shape")
 # Python 2 wrote long integers with an L suffix ((3L, 4L)); numpy still accepts them in 1.0/2.0.
@@ -113,7 +112,7 @@ def read_npy_header(path: str | os.PathLike) -> tuple[NpyHeader | None, int]:
     (see :func:`npy_facts`).
     """
     try:
-        fd = os.open(path, _OPEN_FLAGS)
+        fd = os.open(path, READ_FLAGS)
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
     try:

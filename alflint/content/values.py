@@ -23,6 +23,7 @@ import os
 import struct
 from typing import Iterator, NamedTuple, Sequence
 
+from .._rawread import read_at
 from ._dtype import dtype_info
 from ._types import ContentError, ContentFacts
 
@@ -99,20 +100,6 @@ def _plan(path, facts: ContentFacts, column: int | None) -> tuple[int, int, int]
     return column, n, k
 
 
-_O_RDONLY = os.O_RDONLY | getattr(os, "O_BINARY", 0)
-
-
-def _read_at(path, offset: int, size: int) -> bytes:
-    """Up to ``size`` bytes from ``offset``: one ``open``/``pread``/``close``, no file object
-    (a session's small relation arrays are read this way, thousands per repository)."""
-    fd = os.open(path, _O_RDONLY)
-    try:
-        if hasattr(os, "pread"):
-            return os.pread(fd, size, offset)
-        os.lseek(fd, offset, os.SEEK_SET)
-        return os.read(fd, size)
-    finally:
-        os.close(fd)
 
 
 def _small_values(path, facts: ContentFacts, column: int | None) -> Sequence | None:
@@ -127,7 +114,7 @@ def _small_values(path, facts: ContentFacts, column: int | None) -> Sequence | N
         return ()
     span = (count - 1) * stride + 1
     try:
-        data = _read_at(path, facts.data_offset + start * info.itemsize, span * info.itemsize)
+        data = read_at(path, facts.data_offset + start * info.itemsize, span * info.itemsize)
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
     if len(data) != span * info.itemsize:
