@@ -20,7 +20,6 @@ authority and words the errors.
 from __future__ import annotations
 
 import json
-import os
 import re
 from itertools import repeat
 from typing import Any, Callable, NamedTuple
