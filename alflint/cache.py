@@ -14,6 +14,12 @@ by its modification time (a second write in the same clock tick keeps it): such 
 folders are never stored. The cache lives in the user's cache folder
 (``$XDG_CACHE_HOME/alflint/results``), never in the data repository; a damaged or foreign
 cache file is ignored and replaced. ``--no-cache`` turns it off.
+
+The cache does not outgrow its use: every cached run marks its repository's folder used,
+and at most once a day a run removes the folders of repositories that no longer exist and
+were not checked for a day (a CI checkout, a deleted copy; a drive unmounted for an hour
+keeps its results), and those of repositories not checked for 30 days. Nothing but
+alflint's own results folders is ever touched.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ import hashlib
 import marshal
 import os
 import pickle
+import re
+import shutil
 import sys
 import tempfile
 import time
@@ -30,7 +38,8 @@ from typing import Any
 
 from .walk import Walk
 
-__all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", "shard_of", "write_atomically", "SHARDS", "RACY_NS"]
+__all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", "mark_used", "prune", "shard_of", "write_atomically",
+           "SHARDS", "RACY_NS", "STALE_SECONDS", "GONE_SECONDS", "PRUNE_EVERY"]
 
 #: Files modified this recently are not trusted to be unchanged later (mtime granularity).
 RACY_NS = 2_000_000_000
@@ -91,6 +100,84 @@ def folder_for(root: str) -> str | None:
     base = _base()
     digest = hashlib.blake2b(root.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
     return os.path.join(base, digest) if base else None
+
+
+#: A results folder whose repository was not checked for this long is removed.
+STALE_SECONDS = 30 * 86400
+#: ... and sooner, after this long, when its repository no longer exists.
+GONE_SECONDS = 86400
+#: Runs look for such folders at most this often.
+PRUNE_EVERY = 86400
+_ROOT_FILE = "root"  #: in each results folder: the repository's path; its mtime says when it was last checked
+_PRUNE_STAMP = ".pruned"
+_FOLDER_NAME = re.compile(r"[0-9a-f]{24}\Z")  # what folder_for names, and nothing else is removed
+
+
+def mark_used(root: str) -> None:
+    """Record that ``root`` was checked with the cache now (never raises)."""
+    folder = folder_for(root)
+    if folder is None:
+        return
+    marker = os.path.join(folder, _ROOT_FILE)
+    try:
+        os.utime(marker)
+    except FileNotFoundError:
+        try:
+            write_atomically(marker, os.fsencode(root))
+        except OSError:
+            pass
+    except OSError:
+        pass
+
+
+def prune(now: float | None = None) -> list[str]:
+    """Remove the results folders of repositories gone for :data:`GONE_SECONDS` or unchecked
+    for :data:`STALE_SECONDS`; returns the folders removed. Does nothing when it ran less
+    than :data:`PRUNE_EVERY` ago; never raises."""
+    base = _base()
+    if base is None:
+        return []
+    now = time.time() if now is None else now
+    stamp = os.path.join(base, _PRUNE_STAMP)
+    try:
+        if now - os.stat(stamp).st_mtime < PRUNE_EVERY:
+            return []
+    except OSError:
+        pass
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return []
+    removed = []
+    for name in sorted(names):
+        folder = os.path.join(base, name)
+        if _FOLDER_NAME.match(name) and os.path.isdir(folder) and not os.path.islink(folder) and _unwanted(folder, now):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    try:
+        write_atomically(stamp, b"")
+    except OSError:
+        pass
+    return removed
+
+
+def _unwanted(folder: str, now: float) -> bool:
+    """Whether a results folder is stale: unchecked for a month, or for a day with its
+    repository gone. Folders of older versions (no root file) go by their newest file."""
+    try:
+        marker = os.path.join(folder, _ROOT_FILE)
+        with open(marker, "rb") as fh:
+            root = os.fsdecode(fh.read())
+        idle = now - os.stat(marker).st_mtime
+    except OSError:
+        root = None
+        try:
+            idle = now - max((e.stat().st_mtime for e in os.scandir(folder)), default=0.0)
+        except OSError:
+            return False
+    if idle > STALE_SECONDS:
+        return True
+    return root is not None and idle > GONE_SECONDS and not os.path.isdir(root)
 
 
 def is_warm(root: str) -> bool:

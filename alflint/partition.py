@@ -117,8 +117,9 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
         return collect(top)
     key = None
     if cache:
-        from .cache import SHARDS, engine_key, shard_of
+        from .cache import SHARDS, engine_key, mark_used, shard_of
 
+        mark_used(root)
         key = (engine_key(engine), time.time_ns())
         chunks: list[list[str]] = [[] for _ in range(SHARDS)]
         for unit in top.units:
@@ -154,6 +155,10 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
         _FORKED = None
         if bar is not None:
             bar.close()
+    if cache:
+        from .cache import prune
+
+        prune()  # at most once a day: results of repositories gone or long unchecked
     seen: set[Issue] = set()
     total.issues = [i for i in total.issues if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
     return total

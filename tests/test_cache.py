@@ -247,3 +247,105 @@ def test_an_edited_pack_file_invalidates_the_cache(tmp_path):
     found = alflint.check(root, cache=True)
     assert {i.code for i in found.errors} == {"ALF601"}
     assert len(found.errors) == MIN_UNITS + 4
+
+
+# --------------------------------------------------------------------------------------------
+# The cache does not outgrow its use
+# --------------------------------------------------------------------------------------------
+
+DAY = 86400
+
+
+@pytest.fixture
+def own_cache(tmp_path, monkeypatch):
+    """A cache folder of this test alone: results of other tests' repositories stay out."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    return tmp_path / "xdg" / "alflint" / "results"
+
+
+def _backdate(path: Path, seconds: float) -> None:
+    when = time.time() - seconds
+    os.utime(path, (when, when))
+
+
+def _prune_due(results: Path) -> None:
+    _backdate(results / ".pruned", 2 * DAY)
+
+
+def test_results_of_a_deleted_repository_are_removed_a_day_later(tmp_path, own_cache):
+    import shutil
+
+    from alflint.cache import folder_for
+
+    gone, kept = make_repo(tmp_path / "gone"), make_repo(tmp_path / "kept")
+    alflint.check(gone, cache=True, jobs=2)
+    alflint.check(kept, cache=True, jobs=2)
+    gone_folder, kept_folder = Path(folder_for(str(gone))), Path(folder_for(str(kept)))
+    assert (gone_folder / "root").read_bytes() == os.fsencode(str(gone))
+    shutil.rmtree(gone)
+
+    _prune_due(own_cache)
+    alflint.check(kept, cache=True, jobs=2)
+    assert gone_folder.is_dir(), "a repository missing for less than a day (an unmounted drive) keeps its results"
+
+    _backdate(gone_folder / "root", 2 * DAY)
+    _prune_due(own_cache)
+    alflint.check(kept, cache=True, jobs=2)
+    assert not gone_folder.exists()
+    assert kept_folder.is_dir() and list(kept_folder.glob("*.pickle"))
+
+
+def test_results_unchecked_for_a_month_are_removed_and_a_recheck_keeps_them(tmp_path, own_cache):
+    from alflint.cache import folder_for
+
+    old, used = make_repo(tmp_path / "old"), make_repo(tmp_path / "used")
+    alflint.check(old, cache=True, jobs=2)
+    alflint.check(used, cache=True, jobs=2)
+    old_folder, used_folder = Path(folder_for(str(old))), Path(folder_for(str(used)))
+    for folder in (old_folder, used_folder):
+        _backdate(folder / "root", 31 * DAY)
+        for shard in folder.glob("*.pickle"):
+            _backdate(shard, 31 * DAY)
+    # an unchanged re-check writes no shard, but marks the repository used
+    alflint.check(used, cache=True, jobs=2)
+    assert time.time() - (used_folder / "root").stat().st_mtime < DAY
+    _prune_due(own_cache)
+    alflint.check(used, cache=True, jobs=2)
+    assert not old_folder.exists(), "the repository still exists, but nobody checked it for a month"
+    assert used_folder.is_dir()
+
+
+def test_pruning_runs_at_most_once_a_day_and_touches_nothing_else(tmp_path, own_cache):
+    from alflint.cache import prune
+
+    repo = make_repo(tmp_path / "repo")
+    alflint.check(repo, cache=True, jobs=2)  # the first run prunes (no stamp yet)
+    stale = own_cache / ("ab" * 12)
+    stale.mkdir()
+    (stale / "00.pickle").write_bytes(b"old")
+    _backdate(stale / "00.pickle", 40 * DAY)
+    alflint.check(repo, cache=True, jobs=2)
+    assert stale.is_dir(), "pruned less than a day ago: not looked at again"
+
+    others = [own_cache / "notes.txt", own_cache / "mine", own_cache / ("cd" * 12 + "x")]
+    others[0].write_text("a user's file")
+    others[1].mkdir()
+    others[2].mkdir()
+    for path in others:
+        _backdate(path, 40 * DAY)
+    _prune_due(own_cache)
+    assert prune() == [str(stale)]
+    assert all(path.exists() for path in others)
+    assert prune() == [], "the stamp was renewed"
+
+
+def test_a_missing_or_unwritable_cache_folder_does_not_fail_pruning(tmp_path, monkeypatch):
+    from alflint.cache import mark_used, prune
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "nowhere" / "deeper"))
+    assert prune() == []
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
+    mark_used(str(tmp_path))
+    assert prune() == []
