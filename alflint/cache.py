@@ -31,15 +31,14 @@ import pickle
 import re
 import shutil
 import sys
-import tempfile
 import time
 import zlib
 from typing import Any
 
+from ._cachedir import cache_folder, write_atomically
 from .walk import Walk
 
-__all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", "mark_used", "prune", "shard_of", "write_atomically",
-           "SHARDS", "RACY_NS", "STALE_SECONDS", "GONE_SECONDS", "PRUNE_EVERY"]
+__all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", "mark_used", "prune", "shard_of", "SHARDS", "RACY_NS", "STALE_SECONDS", "GONE_SECONDS", "PRUNE_EVERY"]
 
 #: Files modified this recently are not trusted to be unchanged later (mtime granularity).
 RACY_NS = 2_000_000_000
@@ -47,8 +46,7 @@ _FORMAT = 2
 
 
 def _base() -> str | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "alflint", "results") if base else None
+    return cache_folder("results")
 
 
 def engine_key(engine: Any) -> str:
@@ -250,21 +248,3 @@ class ResultCache:
             write_atomically(self.path, pickle.dumps({"key": self.key, "root": self.root, "units": units}, protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass  # a read-only or full cache folder must not fail the check
-
-
-def write_atomically(path: str, data: bytes) -> None:
-    """Write a file of the user's cache folder whole or not at all (a temporary file beside
-    it, then a rename), making its folder. Raises OSError: callers treat a cache they cannot
-    write as one they do not have."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from ._cachedir import cache_folder
 from .exceptions import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -115,10 +116,8 @@ def _validate(data: dict[str, Any], path: str, text: str) -> None:
 
 
 def _stamp_path(digest: str) -> Path | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not base:
-        return None
-    return Path(base) / "alflint" / "validated-config" / digest
+    folder = cache_folder("validated-config")
+    return Path(folder) / digest if folder is not None else None
 
 
 def _explain(error: Any, path: str, schema: dict[str, Any]) -> str:

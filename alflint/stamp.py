@@ -21,7 +21,8 @@ import marshal
 import os
 from typing import Iterable, Sequence
 
-from .cache import RACY_NS, folder_for, write_atomically
+from ._cachedir import write_atomically
+from .cache import RACY_NS, folder_for
 
 __all__ = ["inputs_digest", "up_to_date", "remember"]
 

@@ -45,6 +45,7 @@ import numpy as np  # pyarrow's own dependency, imported with it anyway
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ._cachedir import cache_folder, write_atomically
 from .ids import ALFLINT_NAMESPACE, canonical_session_path, dataset_id, eid_of, split_revision, uuid3_text
 from .sessionrows import ID_LENGTH, default_flags
 
@@ -211,8 +212,8 @@ def _pandas_metadata(table: str, hashed: bool, mtime: bool) -> bytes:
         key = f"{table}-{int(hashed)}{int(mtime)}-v{_PROTOTYPE_VERSION}-pandas{version('pandas')}-pyarrow{pa.__version__}"
     except PackageNotFoundError:  # pragma: no cover - pandas is a dependency
         key = None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = os.path.join(base, "alflint", "pandas-metadata", key + ".json") if key and base else None
+    folder = cache_folder("pandas-metadata")
+    path = os.path.join(folder, key + ".json") if key and folder else None
     if path is not None:
         try:
             with open(path, "rb") as fh:
@@ -223,8 +224,6 @@ def _pandas_metadata(table: str, hashed: bool, mtime: bool) -> bytes:
             pass
     found = _prototype_metadata(table, hashed, mtime)
     if path is not None:
-        from .cache import write_atomically
-
         try:
             write_atomically(path, found)
         except OSError:

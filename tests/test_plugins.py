@@ -126,3 +126,81 @@ def test_a_configured_pack_that_is_missing_is_alf901_and_the_builtin_rules_still
     messages = " ".join(i.message for i in report.issues if i.code == "ALF901")
     assert "no such plugin file" in messages and "No module named 'no_such_module'" in messages
     assert report.internal_errors == 2
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points remembered between runs (importlib.metadata is not imported when nothing changed)
+# --------------------------------------------------------------------------------------------
+
+DISCOVER = """
+import json, sys
+from alflint.plugin.discovery import entry_points
+found = [list(ep) for ep in entry_points("alflint")]
+remembered = "importlib.metadata" not in sys.modules
+from importlib import metadata
+print(json.dumps({"found": found, "remembered": remembered,
+                  "authority": [[ep.name, ep.value] for ep in metadata.entry_points(group="alflint")]}))
+"""
+
+
+def discover(site: Path, cache: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(site), "XDG_CACHE_HOME": str(cache)}
+    result = subprocess.run([sys.executable, "-c", DISCOVER], capture_output=True, text=True, env=env, cwd=site.parent)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_entry_points_are_remembered_and_every_change_of_the_installation_is_seen(tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "xdg"
+    site.mkdir()
+    first = discover(site, cache)
+    assert not first["remembered"] and first["found"] == first["authority"]
+    assert ["builtin", "alflint.rules"] in first["found"]
+    again = discover(site, cache)
+    assert again["remembered"], "nothing changed: importlib.metadata was not imported"
+    assert again["found"] == first["found"]
+
+    install_dist(site, "labrules", LAB_RULES)  # a package installed
+    installed = discover(site, cache)
+    assert not installed["remembered"] and installed["found"] == installed["authority"]
+    assert ["lab", "labrules"] in installed["found"]
+    assert discover(site, cache)["remembered"]
+
+    points = site / "labrules-0.1.dist-info" / "entry_points.txt"  # its entry points edited in place
+    points.write_text("[alflint]\nlab-renamed = labrules\n", encoding="utf-8")
+    os.utime(points, ns=(points.stat().st_mtime_ns + 10**9,) * 2)
+    edited = discover(site, cache)
+    assert not edited["remembered"] and edited["found"] == edited["authority"]
+    assert ["lab-renamed", "labrules"] in edited["found"] and ["lab", "labrules"] not in edited["found"]
+
+    import shutil
+
+    shutil.rmtree(site / "labrules-0.1.dist-info")  # and removed
+    removed = discover(site, cache)
+    assert removed["found"] == removed["authority"] == first["found"]
+
+
+def test_entry_points_without_a_writable_cache_still_come_from_importlib_metadata(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    site = tmp_path / "site"
+    install_dist(site, "labrules", LAB_RULES)
+    for _ in range(2):
+        found = discover(site, blocker)
+        assert not found["remembered"] and ["lab", "labrules"] in found["found"]
+
+
+def test_an_entry_point_value_names_a_module_or_an_attribute_in_it():
+    import os.path
+
+    import pytest
+
+    from alflint.plugin.discovery import load
+
+    assert load("os.path") is os.path
+    assert load("os.path:join") is os.path.join
+    assert load(" os : path.join [extra] ") is os.path.join
+    with pytest.raises(ValueError):
+        load("not a reference!")
+    with pytest.raises(ModuleNotFoundError):
+        load("no_such_module_here:thing")

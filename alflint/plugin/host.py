@@ -75,13 +75,13 @@ def load_plugins(config_plugins: Iterable[str] = (), base: str | None = None, *,
     manager.add_hookspecs(hookspecs)
     errors: list[PluginError] = []
     if entry_points:
-        from importlib.metadata import entry_points as all_entry_points
+        from .discovery import entry_points as installed_entry_points, load
 
-        for ep in sorted(all_entry_points(group=ENTRY_POINT_GROUP), key=lambda e: (e.name != "builtin", e.name)):
+        for ep in sorted(installed_entry_points(ENTRY_POINT_GROUP), key=lambda e: (e.name != "builtin", e.name)):
             if manager.get_plugin(ep.name) is not None:
                 continue
             try:
-                manager.register(ep.load(), name=ep.name)
+                manager.register(load(ep.value), name=ep.name)
             except Exception as exc:  # a broken third-party pack must not abort the run
                 errors.append(PluginError(ep.name, f"entry point {ep.value!r} failed to load: {_one_line(exc)}"))
     for spec_text in config_plugins:
