@@ -349,3 +349,15 @@ def test_a_missing_or_unwritable_cache_folder_does_not_fail_pruning(tmp_path, mo
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))
     mark_used(str(tmp_path))
     assert prune() == []
+
+
+def test_without_a_home_folder_nothing_is_cached_in_the_working_directory(tmp_path, monkeypatch):
+    from alflint import _cachedir
+
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(_cachedir.os.path, "expanduser", lambda path: path)  # as when no home is known
+    monkeypatch.chdir(tmp_path)
+    assert _cachedir.cache_folder("results") is None
+    repo = make_repo(tmp_path / "repo")
+    assert codes(alflint.check(repo, cache=True, jobs=2)) == codes(whole(repo))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]
