@@ -167,6 +167,17 @@ def test_explain_by_code_and_name(capsys):
     assert main(["explain", "ALF999"]) == 2
 
 
+def test_python_dash_m_alflint_is_the_command(tmp_path):
+    """``python -m alflint`` where the script is not on PATH: same output, same exit status."""
+    (tmp_path / "subj" / "2021-01-01" / "001").mkdir(parents=True)
+    (tmp_path / "subj" / "2021-01-01" / "001" / "Bad-Name.times.npy").write_bytes(b"")
+    script = run("check", str(tmp_path), "--no-cache", "--format", "concise")
+    module = subprocess.run([sys.executable, "-m", "alflint", "check", str(tmp_path), "--no-cache", "--format", "concise"],
+                            capture_output=True, text=True)
+    assert script.returncode == module.returncode == 1
+    assert module.stdout == script.stdout and "ALF101" in module.stdout
+
+
 def test_version_and_help_on_every_command():
     assert run("--version").stdout.startswith("alflint ")
     for command in ("check", "index", "rules", "explain", "describe"):

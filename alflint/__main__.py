@@ -1,0 +1,5 @@
+"""``python -m alflint``: the ``alflint`` command, for environments without its script on PATH."""
+
+from .cli import main
+
+raise SystemExit(main())
