@@ -55,13 +55,35 @@ def test_the_thresholds_come_back_when_the_block_raises(thresholds):
 
 def test_a_higher_threshold_of_the_caller_is_never_lowered():
     before = gc.get_threshold()
-    gc.set_threshold(500_000, 3, 4)
+    higher = 2 * YOUNG_THRESHOLD
+    gc.set_threshold(higher, 3, 4)
     try:
         with rare_collections():
-            assert gc.get_threshold() == (500_000, 3, 4)
-        assert gc.get_threshold() == (500_000, 3, 4)
+            assert gc.get_threshold() == (higher, 3, 4)
+        assert gc.get_threshold() == (higher, 3, 4)
     finally:
         gc.set_threshold(*before)
+
+
+def test_cyclic_garbage_is_still_collected_inside_the_block(thresholds):
+    """The raised threshold delays collections; it does not stop them: garbage cycles beyond
+    it are freed while the block runs, so memory stays bounded."""
+    freed = []
+
+    def seen(phase, info):
+        if phase == "stop":
+            freed.append(info["collected"])
+
+    gc.collect()
+    gc.callbacks.append(seen)
+    try:
+        with rare_collections():
+            for _ in range(YOUNG_THRESHOLD + 100_000):
+                cycle: list = []
+                cycle.append(cycle)
+    finally:
+        gc.callbacks.remove(seen)
+    assert sum(freed) >= YOUNG_THRESHOLD // 2
 
 
 def test_rules_run_with_the_raised_threshold_and_the_caller_keeps_its_own(tmp_path, thresholds):
