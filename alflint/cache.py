@@ -18,8 +18,9 @@ cache file is ignored and replaced. ``--no-cache`` turns it off.
 The cache does not outgrow its use: every cached run marks its repository's folder used,
 and at most once a day a run removes the folders of repositories that no longer exist and
 were not checked for a day (a CI checkout, a deleted copy; a drive unmounted for an hour
-keeps its results), and those of repositories not checked for 30 days. Nothing but
-alflint's own results folders is ever touched.
+keeps its results), and those of repositories not checked for 30 days, with the files of
+alflint's small caches (validated configurations, installed entry points) not rewritten for
+30 days. Nothing else in the cache folder is ever touched.
 """
 
 from __future__ import annotations
@@ -109,6 +110,9 @@ PRUNE_EVERY = 86400
 _ROOT_FILE = "root"  #: in each results folder: the repository's path; its mtime says when it was last checked
 _PRUNE_STAMP = ".pruned"
 _FOLDER_NAME = re.compile(r"[0-9a-f]{24}\Z")  # what folder_for names, and nothing else is removed
+#: alflint's small caches, a file per configuration validated or per Python environment:
+#: their files not rewritten for STALE_SECONDS go too (one still in use is simply made again)
+_SMALL_CACHES = ("validated-config", "entry-points")
 
 
 def mark_used(root: str) -> None:
@@ -130,8 +134,8 @@ def mark_used(root: str) -> None:
 
 def prune(now: float | None = None) -> list[str]:
     """Remove the results folders of repositories gone for :data:`GONE_SECONDS` or unchecked
-    for :data:`STALE_SECONDS`; returns the folders removed. Does nothing when it ran less
-    than :data:`PRUNE_EVERY` ago; never raises."""
+    for :data:`STALE_SECONDS`, and the files of the small caches older than that; returns
+    what it removed. Does nothing when it ran less than :data:`PRUNE_EVERY` ago; never raises."""
     base = _base()
     if base is None:
         return []
@@ -145,17 +149,35 @@ def prune(now: float | None = None) -> list[str]:
     try:
         names = os.listdir(base)
     except OSError:
-        return []
+        names = []
     removed = []
     for name in sorted(names):
         folder = os.path.join(base, name)
         if _FOLDER_NAME.match(name) and os.path.isdir(folder) and not os.path.islink(folder) and _unwanted(folder, now):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
+    for small in _SMALL_CACHES:
+        removed += _remove_old_files(cache_folder(small), now)
     try:
         write_atomically(stamp, b"")
     except OSError:
         pass
+    return removed
+
+
+def _remove_old_files(folder: str | None, now: float) -> list[str]:
+    removed = []
+    try:
+        entries = list(os.scandir(folder)) if folder is not None else []
+    except OSError:
+        return []
+    for entry in sorted(entries, key=lambda e: e.name):
+        try:
+            if entry.is_file(follow_symlinks=False) and now - entry.stat(follow_symlinks=False).st_mtime > STALE_SECONDS:
+                os.unlink(entry.path)
+                removed.append(entry.path)
+        except OSError:
+            pass
     return removed
 
 

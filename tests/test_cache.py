@@ -361,3 +361,22 @@ def test_without_a_home_folder_nothing_is_cached_in_the_working_directory(tmp_pa
     repo = make_repo(tmp_path / "repo")
     assert codes(alflint.check(repo, cache=True, jobs=2)) == codes(whole(repo))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["repo"]
+
+
+def test_old_files_of_the_small_caches_are_pruned_too(tmp_path, own_cache):
+    from alflint.cache import prune
+
+    small = own_cache.parent  # $XDG_CACHE_HOME/alflint
+    old = [small / "validated-config" / "a", small / "entry-points" / "0badcafe.json"]
+    fresh = [small / "validated-config" / "b", small / "entry-points" / "00c0ffee.json"]
+    kept = [small / "validated-config" / "folder", small / "pandas-metadata" / "sessions.json"]
+    for path in old + fresh:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    for path in kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.mkdir() if path.name == "folder" else path.write_text("{}")
+    for path in old + kept:
+        _backdate(path, 40 * DAY)
+    assert sorted(prune()) == sorted(str(p) for p in old)
+    assert all(p.exists() for p in fresh + kept)
