@@ -4,7 +4,10 @@
     python benchmarks/run.py --size medium           # 200k files (make_parquet_db takes ~100 s)
     python benchmarks/run.py --size large --skip one # 1M files
 
-On the same tree, in one run, every step in a fresh subprocess timed by the wall clock:
+On the same tree, in one run, every step in a fresh subprocess timed by the wall clock (the
+steps compared with ``find`` and with each other run in rounds, one run of each per round,
+and their ratios are the median of each round's own ratio: on a shared machine a slow phase
+then slows both sides of a ratio):
 ``find ROOT -type f`` (the floor), ``alflint check`` path rules only and with content rules
 (``--no-cache`` when the CLI has a result cache, then a cached re-check), ``alflint index``
 fresh and ``--update``, and one-api's ``make_parquet_db``; then the list/load API per call
@@ -203,6 +206,7 @@ class Step:
         self.status = "n/a"
         self.exit: int | None = None
         self.tail = ""
+        self.in_rounds = False  #: run once per round beside the other steps compared with find
 
     @property
     def seconds(self) -> float | None:
@@ -252,9 +256,9 @@ def run_once(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, 
     return wall, code, rss, tail
 
 
-def timed(step: Step, cmd: list[str], env: dict, repeat: int, *, cwd=None, ok=(0,), issues=(), warmup=False) -> Step:
+def timed(step: Step, cmd: list[str], env: dict, repeat: int, *, cwd=None, ok=(0,), issues=(), warmup=False, say=True) -> Step:
     """Run ``cmd`` ``repeat`` times (after one untimed run with ``warmup``); a failing run
-    marks the step FAILED and keeps its output tail."""
+    marks the step FAILED and keeps its output tail. ``say=False``: print failures only."""
     for i in range(repeat + (1 if warmup else 0)):
         wall, code, rss, tail = run_once(cmd, env, cwd)
         step.exit = code
@@ -270,10 +274,26 @@ def timed(step: Step, cmd: list[str], env: dict, repeat: int, *, cwd=None, ok=(0
             continue
         step.runs.append(wall)
         step.rss_kib.append(rss)
+    if say:
+        say_step(step)
+    return step
+
+
+def say_step(step: Step) -> None:
     extra = f" (exit {step.exit}: issues found)" if step.status == "issues" else ""
     runs = f" (median of {' '.join(f'{t:.3f}' for t in step.runs)})" if len(step.runs) > 1 else ""
     print(f"  {step.name}: {step.seconds:.3f} s{runs}, peak {step.peak_mib:.0f} MiB{extra}", flush=True)
-    return step
+
+
+def paired_ratio(a: Step, b: Step) -> float | None:
+    """``a`` against ``b``: the median of the ratios of runs made in the same round (each
+    round runs every compared step once, so a slow phase of the machine slows both), else
+    the ratio of the medians."""
+    if not (a.ok and b.ok and a.runs and b.runs):
+        return None
+    if a.in_rounds and b.in_rounds and len(a.runs) == len(b.runs):
+        return statistics.median(x / y for x, y in zip(a.runs, b.runs))
+    return a.seconds / b.seconds
 
 
 def alflint_exe() -> list[str]:
@@ -503,42 +523,52 @@ def main(argv: list[str] | None = None) -> int:
                            "rss": "ru_maxrss from os.wait4: the largest single process of each step's tree (not a sum)"}
 
         r = args.repeat
-        print("\nsteps on the tree:")
-        s = steps[STEP_FIND] = timed(Step(STEP_FIND), ["find", str(root), "-type", "f"], env, r)
-        steps[STEP_CHECK_PATH] = timed(Step(STEP_CHECK_PATH, " ".join(["--no-content", "-q", *no_cache])),
-                                       [*alf, "check", str(root), "--no-content", "-q", *no_cache], env, r, issues=(1,))
-        steps[STEP_CHECK] = timed(Step(STEP_CHECK, " ".join(["-q", *no_cache])), [*alf, "check", str(root), "-q", *no_cache], env, r, issues=(1,))
-        if cache:
-            steps[STEP_CHECK_CACHED] = timed(Step(STEP_CHECK_CACHED, "-q, cache filled by an untimed run"),
-                                             [*alf, "check", str(root), "-q"], env, r, issues=(1,), warmup=True)
-        else:
-            steps[STEP_CHECK_CACHED] = Step(STEP_CHECK_CACHED, "n/a: alflint check has no result cache")
-        # fresh index: every run into an empty folder; the last one stays for --update and the API
+        print(f"\nsteps on the tree, in {r} round{'s' * (r != 1)} of one run each (so a slow phase of the machine slows "
+              "every step of a round alike):", flush=True)
+        find = steps[STEP_FIND] = Step(STEP_FIND)
+        path = steps[STEP_CHECK_PATH] = Step(STEP_CHECK_PATH, " ".join(["--no-content", "-q", *no_cache]))
+        check = steps[STEP_CHECK] = Step(STEP_CHECK, " ".join(["-q", *no_cache]))
+        cached = steps[STEP_CHECK_CACHED] = Step(STEP_CHECK_CACHED, "-q, cache filled by an untimed run" if cache
+                                                 else "n/a: alflint check has no result cache")
         s = steps[STEP_INDEX] = Step(STEP_INDEX, "fresh, empty --out")
-        for i in range(r):
-            shutil.rmtree(out1)
-            out1.mkdir()
-            timed(s, [*alf, "index", str(root), "--out", str(out1), "-q"], env, 1)
-            if not s.ok:
-                break
-        if r > 1 and s.ok:
-            print(f"  {STEP_INDEX}: median {s.seconds:.3f} s of {' '.join(f'{t:.3f}' for t in s.runs)}")
-        # path rules only (contents vouched for by an earlier check): into its own folder
         p = steps[STEP_INDEX_PATH] = Step(STEP_INDEX_PATH, "fresh, empty --out, path rules only")
-        out3 = scratch / "index-path"
+        update = steps[STEP_INDEX_UPDATE] = Step(STEP_INDEX_UPDATE, "unchanged tree, after an untimed --update")
+        out3, out4 = scratch / "index-path", scratch / "index-update"
+        out4.mkdir()
+        # untimed: the result cache the cached re-check answers from, and tables that --update
+        # finds up to date (the first --update after a plain index writes: the tables gain
+        # their mtime column), so every timed run meets what a re-run in CI meets
+        if cache:
+            run_once([*alf, "check", str(root), "-q"], env, None)
+        for args_update in ([], ["--update"]):
+            run_once([*alf, "index", str(root), "--out", str(out4), "-q", *args_update], env, None)
+
+        def fresh(folder: Path) -> Path:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            return folder
+
+        plan = [
+            (find, lambda: ["find", str(root), "-type", "f"], {}),
+            (path, lambda: [*alf, "check", str(root), "--no-content", "-q", *no_cache], {"issues": (1,)}),
+            (check, lambda: [*alf, "check", str(root), "-q", *no_cache], {"issues": (1,)}),
+            *([(cached, lambda: [*alf, "check", str(root), "-q"], {"issues": (1,)})] if cache else []),
+            # a fresh index into an empty folder every time; the last one stays for the API
+            (s, lambda: [*alf, "index", str(root), "--out", str(fresh(out1)), "-q"], {}),
+            (p, lambda: [*alf, "index", str(root), "--out", str(fresh(out3)), "--no-content", "-q"], {}),
+            (update, lambda: [*alf, "index", str(root), "--out", str(out4), "--update", "-q"], {}),
+        ]
+        for step, _, _ in plan:
+            step.in_rounds = True
         for i in range(r):
-            shutil.rmtree(out3, ignore_errors=True)
-            out3.mkdir()
-            timed(p, [*alf, "index", str(root), "--out", str(out3), "--no-content", "-q"], env, 1)
-            if not p.ok:
-                break
-        if s.ok:
-            # the first --update after a plain index writes (the tables gain their mtime
-            # column): untimed, so every timed run meets what a re-run in CI meets
-            steps[STEP_INDEX_UPDATE] = timed(Step(STEP_INDEX_UPDATE, "unchanged tree, after an untimed --update"),
-                                             [*alf, "index", str(root), "--out", str(out1), "--update", "-q"], env, r, warmup=True)
-        else:
-            steps[STEP_INDEX_UPDATE] = Step(STEP_INDEX_UPDATE, "n/a: index failed")
+            for step, command, options in plan:
+                if i == 0 or step.ok:
+                    timed(step, command(), env, 1, say=False, **options)
+            print(f"  round {i + 1}: " + ", ".join(f"{step.name} {step.runs[-1]:.2f}" for step, _, _ in plan if len(step.runs) == i + 1),
+                  flush=True)
+        for step, _, _ in plan:
+            if step.ok:
+                say_step(step)
         if not skip_one:
             steps[STEP_MPDB] = timed(Step(STEP_MPDB, "hash_ids=True"), [py, me, "--child", "mpdb", str(root), str(out2)], env,
                                      1 if n_files > 20_000 else r)
@@ -599,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
                 STEP_CHECK: ["check", str(root), "-q", *no_cache],
                 STEP_CHECK_CACHED: ["check", str(root), "-q"],
                 STEP_INDEX: ["index", str(root), "--out", str(scratch / "index-profile"), "-q"],
-                STEP_INDEX_UPDATE: ["index", str(root), "--out", str(out1), "--update", "-q"],
+                STEP_INDEX_UPDATE: ["index", str(root), "--out", str(out4), "--update", "-q"],
                 STEP_INDEX_PATH: ["index", str(root), "--out", str(scratch / "index-profile"), "--no-content", "-q"],
             }
             (scratch / "index-profile").mkdir(exist_ok=True)
@@ -630,7 +660,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: bool, cache: bool) -> None:
     md = args.markdown
-    find_s = steps[STEP_FIND].seconds
+    find = steps[STEP_FIND]
     mpdb = steps.get(STEP_MPDB)
     mpdb_s = mpdb.seconds if mpdb and mpdb.ok else None
     header = ["step", "seconds", "files/s", "x find", "mpdb / this", "peak RSS MiB", "status", "notes"]
@@ -644,13 +674,14 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
             note = f"{note}; runs vary: {' '.join(f'{t:.2f}' for t in step.runs)} s".lstrip("; ")
         rows.append([
             step.name, fmt(sec, ".3f"), fmt(n_files / sec if walk and sec else None, ",.0f"),
-            fmt(sec / find_s if walk and sec and find_s else None, ".2f"),
+            fmt(paired_ratio(step, find) if walk else None, ".2f"),
             fmt(mpdb_s / sec if step.name.startswith("index") and sec and mpdb_s else None, ".1f"),
             fmt(step.peak_mib, ".0f"), status, note,
         ])
     meta = results["meta"]
     print(f"\n{'### ' if md else ''}alflint benchmarks: {n_files:,} files, {meta.get('sessions')} sessions; median of {args.repeat} "
-          f"(make_parquet_db once above 20k files); warm cache; peak RSS = largest process of the step's tree (wait4 ru_maxrss)\n")
+          f"(make_parquet_db once above 20k files); x find and the ratio targets: median of each round's own ratio; warm cache; "
+          f"peak RSS = largest process of the step's tree (wait4 ru_maxrss)\n")
     print(render(rows, header, md))
     for step in steps.values():
         if step.status == "FAILED":
@@ -675,9 +706,7 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
     # targets
     def ratio(a, b):
         sa, sb = steps.get(a), steps.get(b)
-        if not (sa and sb and sa.ok and sb.ok and sa.seconds and sb.seconds):
-            return None
-        return sa.seconds / sb.seconds
+        return paired_ratio(sa, sb) if sa and sb else None
 
     targets = []
     idx_vs_mpdb = ratio(STEP_MPDB, STEP_INDEX)
