@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -32,7 +33,7 @@ def test_run_small_tree(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "TMPDIR": str(tmp_path)}
     out_json = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, str(RUN), "--files", "300", "--repeat", "1", "--dir", str(tmp_path / "tree"), "--json", str(out_json)],
+        [sys.executable, str(RUN), "--files", "300", "--repeat", "2", "--dir", str(tmp_path / "tree"), "--json", str(out_json)],
         check=False, capture_output=True, text=True, timeout=300, env=env,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -63,6 +64,15 @@ def test_run_small_tree(tmp_path):
         assert api["list_datasets first"]["median_us"] > 0
         assert api["load_object repeated"]["median_us"] > 0
     assert {t["result"] for t in data["targets"]} <= {"PASS", "FAIL", "n/a", "reference"}
+    # ratios pair the runs of one round; index against make_parquet_db, the index runs beside it
+    targets = {t["target"]: t["value"] for t in data["targets"]}
+    index, find, mpdb = (data["steps"][k] for k in ("index", "find -type f", "one make_parquet_db"))
+    assert len(index["runs_s"]) == len(find["runs_s"]) == 2
+    paired = statistics.median(a / b for a, b in zip(index["runs_s"], find["runs_s"]))
+    assert targets["index <= 5x find"] == pytest.approx(paired)
+    assert len(mpdb["index_beside_s"]) == 2
+    assert targets["index >= 10x faster than make_parquet_db"] == pytest.approx(mpdb["seconds"] / statistics.mean(mpdb["index_beside_s"]))
+    assert "index right before and after it: " in out
     # the tree is kept with its marker, so a second run reuses it
     assert (tmp_path / "tree" / "alflint-bench.json").is_file()
 
