@@ -41,6 +41,7 @@ import datetime
 import fnmatch
 import functools
 import hashlib
+import operator
 import os
 import re
 import uuid
@@ -189,6 +190,7 @@ class _Filter(NamedTuple):
     parts: tuple  #: ((index in AlfParts, test), ...) for dict filenames
     name: Any  #: regex over the filename (or over the rel-path tail when the pattern holds '/')
     name_has_slash: bool
+    plain: bool  #: no test but ALF validity (no filename, collection or revision filter)
 
     def accepts(self, path: _Path, rel_path: str) -> bool:
         if self.collection is not None and not self.collection(path.collection):
@@ -245,17 +247,19 @@ def _compile_filter(filename: Any, collection: Any, revision: Any) -> _Filter:
         has_slash = any("/" in p for p in patterns)
         name = _glob_regex(patterns)
         valid_only = False
-    return _Filter(_folder_test(collection), _folder_test(revision), valid_only, tuple(parts), name, has_slash)
+    plain = valid_only and not parts and collection is None and revision is None
+    return _Filter(_folder_test(collection), _folder_test(revision), valid_only, tuple(parts), name, has_slash, plain)
 
 
 class _Rows:
     """The datasets of one session as parallel lists sorted by rel path (a handful of lists
     per session instead of a tuple per row: cheap to build, nothing for the GC to walk)."""
 
-    __slots__ = ("rels", "paths", "qc", "default", "pos")
+    __slots__ = ("rels", "paths", "qc", "default", "pos", "plain")
 
     def __init__(self, rels: list, paths: list, qc: list, default: list, pos: list):
         self.rels, self.paths, self.qc, self.default, self.pos = rels, paths, qc, default, pos
+        self.plain: dict[int, list[int]] = {}  #: qc_max -> the unfiltered selection (``list_datasets(eid)``)
 
     def __len__(self) -> int:
         return len(self.rels)
@@ -265,8 +269,14 @@ class _Rows:
 
 
 def _select_indices(rows: _Rows, flt: _Filter, qc_max: int, no_not_set: bool, default_only: bool) -> list[int]:
-    out = []
     rels, paths, qcs, defaults = rows.rels, rows.paths, rows.qc, rows.default
+    if flt.plain and not no_not_set and not default_only:
+        # the most common call, list_datasets(eid): every ALF-valid rel path within the QC
+        selected = rows.plain.get(qc_max)
+        if selected is None:
+            selected = rows.plain[qc_max] = [i for i, (path, q) in enumerate(zip(paths, qcs)) if q <= qc_max and path.parts is not None]
+        return selected.copy()
+    out = []
     accepts = flt.accepts
     for i in range(len(rels)):
         q = qcs[i]
@@ -435,6 +445,7 @@ class Repository:
         self._order = order
         self._slices = {str(u): (bounds[i], bounds[i + 1]) for i, u in enumerate(uniques)}
         self._rel_paths = datasets["rel_path"].to_numpy(dtype=object)
+        self._all_rel_paths = not pd.isna(self._rel_paths).any()  #: no NaN rel path (ONE writes NaN for invalid names)
         self._qc = datasets["qc"].cat.codes.to_numpy()
         self._has_default = "default_revision" in datasets.columns
         self._default = datasets["default_revision"].fillna(False).to_numpy(dtype=bool) if self._has_default else None
@@ -466,13 +477,20 @@ class Repository:
         start, stop = self._slices.get(eid, (0, 0))
         index = self._order[start:stop]
         rels = self._rel_paths[index].tolist()
-        keep = [i for i, rel in enumerate(rels) if rel.__class__ is str]  # not NaN (ONE's invalid names)
-        keep.sort(key=rels.__getitem__)
+        if self._all_rel_paths:
+            keep = sorted(range(len(rels)), key=rels.__getitem__)
+        else:
+            keep = [i for i, rel in enumerate(rels) if rel.__class__ is str]  # not NaN (ONE's invalid names)
+            keep.sort(key=rels.__getitem__)
         positions = index.tolist()
         qcs = self._qc[index].tolist()
         defaults = self._default[index].tolist() if self._default is not None else [None] * len(rels)
-        rels = [rels[i] for i in keep]
-        rows = _Rows(rels, list(map(_split, rels)), [qcs[i] for i in keep], [defaults[i] for i in keep], [positions[i] for i in keep])
+        if len(keep) > 1:
+            pick = operator.itemgetter(*keep)  # reorders each list in C
+            rels, qcs, defaults, positions = list(pick(rels)), list(pick(qcs)), list(pick(defaults)), list(pick(positions))
+        else:
+            rels, qcs, defaults, positions = ([x[i] for i in keep] for x in (rels, qcs, defaults, positions))
+        rows = _Rows(rels, list(map(_split, rels)), qcs, defaults, positions)
         self._rows_cache[eid] = rows
         return rows
 
