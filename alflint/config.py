@@ -24,12 +24,17 @@ from typing import Any, Iterable
 from ._cachedir import cache_folder
 from .exceptions import ConfigError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 __all__ = ["Config", "find_config_file", "load_config", "Decider", "IGNORE_FILE"]
+
+
+def _toml():
+    """The TOML parser, imported only when a file may hold configuration (it costs a few
+    milliseconds of every pre-commit run that has none)."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    return tomllib
 
 IGNORE_FILE = ".alflintignore"
 _SCHEMA_PATH = Path(__file__).with_name("schemas") / "config.schema.json"
@@ -71,8 +76,15 @@ def find_config_file(start: str | os.PathLike) -> str | None:
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             try:
-                data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                text = pyproject.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+            if "alflint" not in text:
+                continue  # no [tool.alflint] table can be there: not worth parsing
+            tomllib = _toml()
+            try:
+                data = tomllib.loads(text)
+            except tomllib.TOMLDecodeError:
                 continue  # someone else's broken pyproject is not our configuration
             if "alflint" in data.get("tool", {}):
                 return str(pyproject)
@@ -86,6 +98,7 @@ def _read(path: str) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: configuration is not UTF-8 text") from None
+    tomllib = _toml()
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

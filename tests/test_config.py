@@ -220,3 +220,28 @@ def test_a_validated_file_is_not_validated_again_but_an_edited_one_is(tmp_path):
     write(repo / "alflint.toml", 'select = ["ALF104"]\nbogus = 1\n')
     with pytest.raises(ConfigError, match="unknown key 'bogus'"):
         alflint.check(repo)
+
+
+def test_a_foreign_pyproject_is_not_parsed_and_costs_no_toml_import(tmp_path):
+    """A pyproject.toml without 'alflint' in it cannot configure alflint: the hook path then
+    never imports the TOML parser (7-10 ms of every pre-commit run)."""
+    import subprocess
+    import sys
+
+    build_files(tmp_path, TREE)
+    write(tmp_path / "pyproject.toml", '[project]\nname = "data"\n[tool.black]\nline-length = 100\n')
+    code = (
+        "import sys\n"
+        "from alflint.cli import main\n"
+        f"status = main(['check', {str(tmp_path)!r}, '--no-content', '--format', 'concise'])\n"
+        "assert status == 0, status  # warnings only\n"
+        "assert 'tomllib' not in sys.modules and 'tomli' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "ALF110" in result.stdout and "ALF104" in result.stdout  # every rule ran: no configuration
+    assert find_config_file(tmp_path) is None
+    # the same file with a [tool.alflint] table is parsed and found
+    write(tmp_path / "pyproject.toml", '[project]\nname = "data"\n[tool.alflint]\nselect = ["ALF110"]\n')
+    assert find_config_file(tmp_path) == str(tmp_path / "pyproject.toml")
+    assert codes(alflint.check(tmp_path)) == ["ALF110"]
