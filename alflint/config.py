@@ -13,7 +13,6 @@ prefixes or rule names; when both a selection and an ignore match, the longer on
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import sys
@@ -110,6 +109,8 @@ def _read(path: str) -> dict[str, Any]:
 
 
 def _validate(data: dict[str, Any], path: str, text: str) -> None:
+    import hashlib  # here, not at the top: OpenSSL's start-up costs 3 ms of every hook run
+
     schema_text = _SCHEMA_PATH.read_text(encoding="utf-8")
     stamp = _stamp_path(hashlib.sha256((schema_text + "\0" + path + "\0" + text).encode()).hexdigest())
     if stamp is not None and stamp.exists():

@@ -222,9 +222,11 @@ def test_a_validated_file_is_not_validated_again_but_an_edited_one_is(tmp_path):
         alflint.check(repo)
 
 
-def test_a_foreign_pyproject_is_not_parsed_and_costs_no_toml_import(tmp_path):
+def test_without_configuration_no_toml_or_hash_import(tmp_path):
     """A pyproject.toml without 'alflint' in it cannot configure alflint: the hook path then
-    never imports the TOML parser (7-10 ms of every pre-commit run)."""
+    never imports the TOML parser (7-10 ms of every pre-commit run), nor hashlib (3 ms), which
+    only keys the memo of validated configuration files."""
+    import os
     import subprocess
     import sys
 
@@ -233,11 +235,14 @@ def test_a_foreign_pyproject_is_not_parsed_and_costs_no_toml_import(tmp_path):
     code = (
         "import sys\n"
         "from alflint.cli import main\n"
-        f"status = main(['check', {str(tmp_path)!r}, '--no-content', '--format', 'concise'])\n"
+        f"status = main(['check', *{sorted(TREE)!r}, '--format', 'concise'])\n"
         "assert status == 0, status  # warnings only\n"
         "assert 'tomllib' not in sys.modules and 'tomli' not in sys.modules\n"
+        "assert 'hashlib' not in sys.modules, 'hashlib'\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    # as pre-commit runs the hook: staged files relative to the repository root
+    env = {**os.environ, "PRE_COMMIT": "1"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stderr + result.stdout
     assert "ALF110" in result.stdout and "ALF104" in result.stdout  # every rule ran: no configuration
     assert find_config_file(tmp_path) is None
