@@ -445,7 +445,8 @@ class Repository:
         self._order = order
         self._slices = {str(u): (bounds[i], bounds[i + 1]) for i, u in enumerate(uniques)}
         self._rel_paths = datasets["rel_path"].to_numpy(dtype=object)
-        self._all_rel_paths = not pd.isna(self._rel_paths).any()  #: no NaN rel path (ONE writes NaN for invalid names)
+        #: every rel path is a str (ONE writes NaN for names it cannot parse)
+        self._all_rel_paths = pd.api.types.infer_dtype(self._rel_paths, skipna=False) == "string"
         self._qc = datasets["qc"].cat.codes.to_numpy()
         self._has_default = "default_revision" in datasets.columns
         self._default = datasets["default_revision"].fillna(False).to_numpy(dtype=bool) if self._has_default else None
@@ -480,7 +481,7 @@ class Repository:
         if self._all_rel_paths:
             keep = sorted(range(len(rels)), key=rels.__getitem__)
         else:
-            keep = [i for i, rel in enumerate(rels) if rel.__class__ is str]  # not NaN (ONE's invalid names)
+            keep = [i for i, rel in enumerate(rels) if rel.__class__ is str]  # not NaN, None or any other value
             keep.sort(key=rels.__getitem__)
         positions = index.tolist()
         qcs = self._qc[index].tolist()

@@ -429,3 +429,21 @@ def test_open_on_tables_written_by_alflint_index(tmp_path):
         np.testing.assert_allclose(repo.load_object(eid, "spikes", collection="alf/probe01").times, 110 + np.arange(6) / 10)
         np.testing.assert_allclose(
             repo.load_object(eid, "spikes", collection="alf/probe01", revision="2021-07-01").times, 10 + np.arange(5) / 10)
+
+
+def test_rel_paths_that_are_not_text_are_left_out(tmp_path):
+    """A table whose rel_path column holds None or a number beside text (hand-made or
+    damaged) lists the text rows, sorted, instead of failing to sort."""
+    make_seed(tmp_path)
+    repo = alflint.open(tmp_path)
+    sessions, datasets = repo.sessions.copy(), repo.datasets.copy()
+    eid = repo.to_eid(SESSION)
+    expected = repo.list_datasets(eid)
+    for odd in (None, 7, float("nan")):
+        extra = datasets.iloc[:1].copy()
+        extra["rel_path"] = pd.Series([odd], index=extra.index, dtype=object)
+        extra.index = pd.MultiIndex.from_tuples([(eid, "odd")], names=datasets.index.names)
+        damaged = pd.concat([datasets.assign(rel_path=datasets["rel_path"].astype(object)), extra])
+        repo = repository.Repository(tmp_path, sessions, damaged)
+        assert repo.list_datasets(eid) == expected, odd
+        assert repo.list_datasets(eid, filename="*") == expected, odd
