@@ -100,8 +100,6 @@ def _plan(path, facts: ContentFacts, column: int | None) -> tuple[int, int, int]
     return column, n, k
 
 
-
-
 def _small_values(path, facts: ContentFacts, column: int | None) -> Sequence | None:
     """The values as Python numbers via ``struct``, or ``None`` when numpy is needed."""
     info = dtype_info(facts.dtype)
