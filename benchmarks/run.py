@@ -18,7 +18,10 @@ files, start-up costs, the targets with PASS/FAIL and the peak memory of each st
 
 Peak memory is ``ru_maxrss`` of the rusage that ``os.wait4`` returns for the step's process:
 Linux fills it as RUSAGE_BOTH, i.e. the largest single process of the step's process tree
-(workers and hook children included once reaped), not their sum.
+(workers and hook children included once reaped), not their sum. CPU seconds come from the
+same rusage: user + system time of the step's process and of the processes it reaped, their
+sum this time (how much of the machine a step takes: alflint's workers use both cores, ``find``
+and ``make_parquet_db`` one).
 
 The tree is kept between runs (``--dir``, default a folder under the system temp dir keyed by
 the number of files) with a marker file recording files, seed and the generator's version (a
@@ -205,6 +208,7 @@ class Step:
         self.name, self.note = name, note
         self.runs: list[float] = []
         self.rss_kib: list[int] = []
+        self.cpu: list[float] = []  #: user + system seconds of each run's process tree
         self.status = "n/a"
         self.exit: int | None = None
         self.tail = ""
@@ -220,17 +224,24 @@ class Step:
         return self.status in ("ok", "issues")
 
     @property
+    def cpu_seconds(self) -> float | None:
+        return statistics.median(self.cpu) if self.cpu else None
+
+    @property
     def peak_mib(self) -> float | None:
         return max(self.rss_kib) / 1024 if self.rss_kib else None
 
     def as_dict(self) -> dict:
         return {"name": self.name, "status": self.status, "exit": self.exit, "seconds": self.seconds,
-                "best_s": min(self.runs) if self.runs else None, "runs_s": self.runs, "peak_rss_mib": self.peak_mib,
+                "best_s": min(self.runs) if self.runs else None, "runs_s": self.runs, "cpu_s": self.cpu_seconds,
+                "cpu_runs_s": self.cpu, "peak_rss_mib": self.peak_mib,
                 "note": self.note, "stderr_tail": self.tail if not self.ok else "",
                 **({"index_beside_s": self.beside_index} if self.beside_index else {})}
 
 
-#: Runs one command and writes (wall seconds, exit code, ru_maxrss KiB) as JSON to a file.
+#: Runs one command and writes (wall seconds, exit code, ru_maxrss KiB, CPU seconds) as JSON to
+#: a file. The CPU seconds are user + system time of the step's process and of every process it
+#: waited for (alflint's worker processes): what the step cost the machine, whatever its cores.
 #: Launched with ``python -S -I`` (a few MiB): on Linux a child's ru_maxrss includes the memory
 #: of the process it was forked from (kept across exec), so the benchmark's own process, which
 #: may hold numpy and a tree's worth of state, must never be the direct parent of a step.
@@ -242,12 +253,13 @@ pid = os.posix_spawnp(cmd[0], cmd, os.environ)
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
 with open(result, "w") as fh:
-    json.dump([wall, os.waitstatus_to_exitcode(status), usage.ru_maxrss], fh)
+    json.dump([wall, os.waitstatus_to_exitcode(status), usage.ru_maxrss, usage.ru_utime + usage.ru_stime], fh)
 """
 
 
-def run_once(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, int, str]:
-    """(wall seconds, exit code, ru_maxrss KiB of the step's process tree, output tail)."""
+def run_once(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, int, int, float, str]:
+    """(wall seconds, exit code, ru_maxrss KiB of the step's process tree, its CPU seconds,
+    output tail)."""
     with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r", suffix=".json") as res:
         proc = subprocess.run(check=False, args=[sys.executable, "-S", "-I", "-c", _LAUNCHER, res.name, *cmd], stdout=out, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, env=env, cwd=cwd)
@@ -255,16 +267,16 @@ def run_once(cmd: list[str], env: dict, cwd: str | None = None) -> tuple[float, 
         tail = out.read().decode("utf-8", "replace")
         text = res.read()
         if proc.returncode or not text:
-            return 0.0, proc.returncode or 127, 0, tail
-        wall, code, rss = json.loads(text)
-    return wall, code, rss, tail
+            return 0.0, proc.returncode or 127, 0, 0.0, tail
+        wall, code, rss, cpu = json.loads(text)
+    return wall, code, rss, cpu, tail
 
 
 def timed(step: Step, cmd: list[str], env: dict, repeat: int, *, cwd=None, ok=(0,), issues=(), warmup=False, say=True) -> Step:
     """Run ``cmd`` ``repeat`` times (after one untimed run with ``warmup``); a failing run
     marks the step FAILED and keeps its output tail. ``say=False``: print failures only."""
     for i in range(repeat + (1 if warmup else 0)):
-        wall, code, rss, tail = run_once(cmd, env, cwd)
+        wall, code, rss, cpu, tail = run_once(cmd, env, cwd)
         step.exit = code
         if code not in ok and code not in issues:
             step.status, step.tail = "FAILED", tail.strip()[-1500:]
@@ -278,6 +290,7 @@ def timed(step: Step, cmd: list[str], env: dict, repeat: int, *, cwd=None, ok=(0
             continue
         step.runs.append(wall)
         step.rss_kib.append(rss)
+        step.cpu.append(cpu)
     if say:
         say_step(step)
     return step
@@ -286,7 +299,7 @@ def timed(step: Step, cmd: list[str], env: dict, repeat: int, *, cwd=None, ok=(0
 def say_step(step: Step) -> None:
     extra = f" (exit {step.exit}: issues found)" if step.status == "issues" else ""
     runs = f" (median of {' '.join(f'{t:.3f}' for t in step.runs)})" if len(step.runs) > 1 else ""
-    print(f"  {step.name}: {step.seconds:.3f} s{runs}, peak {step.peak_mib:.0f} MiB{extra}", flush=True)
+    print(f"  {step.name}: {step.seconds:.3f} s{runs}, CPU {step.cpu_seconds:.2f} s, peak {step.peak_mib:.0f} MiB{extra}", flush=True)
 
 
 def paired_ratio(a: Step, b: Step) -> float | None:
@@ -691,7 +704,7 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
     md = args.markdown
     find = steps[STEP_FIND]
     mpdb = steps.get(STEP_MPDB)
-    header = ["step", "seconds", "files/s", "x find", "mpdb / this", "peak RSS MiB", "status", "notes"]
+    header = ["step", "seconds", "CPU s", "files/s", "x find", "mpdb / this", "peak RSS MiB", "status", "notes"]
     rows = []
     for step in steps.values():
         sec = step.seconds
@@ -701,7 +714,7 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
         if len(step.runs) > 1 and max(step.runs) > 1.5 * min(step.runs):  # noisy machine, or a cache that misses
             note = f"{note}; runs vary: {' '.join(f'{t:.2f}' for t in step.runs)} s".lstrip("; ")
         rows.append([
-            step.name, fmt(sec, ".3f"), fmt(n_files / sec if walk and sec else None, ",.0f"),
+            step.name, fmt(sec, ".3f"), fmt(step.cpu_seconds, ".2f"), fmt(n_files / sec if walk and sec else None, ",.0f"),
             fmt(paired_ratio(step, find) if walk else None, ".2f"),
             fmt(faster_than_mpdb(step, mpdb) if step.name.startswith("index") else None, ".1f"),
             fmt(step.peak_mib, ".0f"), status, note,
@@ -710,6 +723,7 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
     print(f"\n{'### ' if md else ''}alflint benchmarks: {n_files:,} files, {meta.get('sessions')} sessions; median of {args.repeat} "
           f"(make_parquet_db once above 20k files); x find and the ratio targets: median of each round's own ratio "
           f"(index vs make_parquet_db: against the mean of an index run right before and after it); warm cache; "
+          f"CPU s = user + system seconds of the step's processes; "
           f"peak RSS = largest process of the step's tree (wait4 ru_maxrss)\n")
     print(render(rows, header, md))
     for step in steps.values():

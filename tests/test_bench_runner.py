@@ -58,6 +58,7 @@ def test_run_small_tree(tmp_path):
         step = data["steps"][name]
         assert step["status"] == "ok", step
         assert step["seconds"] > 0 and step["peak_rss_mib"] > 0
+        assert step["cpu_s"] > 0 and len(step["cpu_runs_s"]) == len(step["runs_s"])
     for which in ("alflint", "one"):
         api = data["api"][which]
         assert api["rows"] == 300
@@ -74,7 +75,7 @@ def test_run_small_tree(tmp_path):
     faster = mpdb["seconds"] / statistics.mean(mpdb["index_beside_s"])
     assert targets["index >= 10x faster than make_parquet_db"] == pytest.approx(faster)
     index_row = next(ln for ln in table.splitlines() if ln.startswith("index "))
-    assert index_row.split()[4] == f"{faster:.1f}", index_row  # the table's "mpdb / this" says the same
+    assert index_row.split()[5] == f"{faster:.1f}", index_row  # the table's "mpdb / this" says the same
     assert "index right before and after it: " in out
     # the tree is kept with its marker, so a second run reuses it
     assert (tmp_path / "tree" / "alflint-bench.json").is_file()
@@ -100,3 +101,24 @@ def test_a_tree_from_another_generator_version_is_made_again(tmp_path):
     marker.write_text(json.dumps(stale))
     run.ensure_tree(base, 60, 0, fresh=False)
     assert not kept.exists()  # made again
+
+
+def _runner():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_run", RUN)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_cpu_seconds_count_the_processes_a_step_waited_for():
+    """A step's CPU seconds include its reaped children (alflint's workers), unlike its wall
+    time, which two children running at once halve."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass"
+    parent = ("import subprocess, sys\n"
+              f"procs = [subprocess.Popen([sys.executable, '-c', {burn!r}]) for _ in range(2)]\n"
+              "for p in procs: p.wait()")
+    wall, code, rss, cpu, _ = _runner().run_once([sys.executable, "-c", parent], dict(os.environ))
+    assert code == 0 and rss > 0
+    assert cpu >= 0.8, (wall, cpu)  # both children's 0.4 s, whatever the number of cores
