@@ -475,6 +475,16 @@ def fmt(value, spec: str, none: str = "-") -> str:
     return none if value is None else format(value, spec)
 
 
+def measured(value: float) -> str:
+    """A target's measured value with its trailing zeros: a ratio of 1.997 reads ``2.00``,
+    not ``2``, beside a target of 2."""
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.3g}"
+
+
 def render(rows: list[list[str]], header: list[str], markdown: bool) -> str:
     if markdown:
         numeric = [all(re.fullmatch(r"-|[\d,.]+( .*)?", str(r[i])) for r in rows) for i in range(len(header))]
@@ -776,7 +786,7 @@ def report(steps: dict[str, Step], results: dict, n_files: int, args, skip_one: 
     rows = []
     for label, value, test, unit in targets:
         verdict = "n/a" if value is None else "reference" if test is None else ("PASS" if test(value) else "FAIL")
-        rows.append([label, "-" if value is None else f"{value:.3g} {unit}", verdict])
+        rows.append([label, "-" if value is None else f"{measured(value)} {unit}", verdict])
         results["targets"].append({"target": label, "value": value, "unit": unit, "result": verdict})
     print(f"\n{'### ' if md else ''}targets{' (informative below 200k files: they are stated for 200k/1M)' if n_files < 150_000 else ''}\n")
     print(render(rows, ["target", "measured", "result"], md))

@@ -122,3 +122,9 @@ def test_cpu_seconds_count_the_processes_a_step_waited_for():
     wall, code, rss, cpu, _ = _runner().run_once([sys.executable, "-c", parent], dict(os.environ))
     assert code == 0 and rss > 0
     assert cpu >= 0.8, (wall, cpu)  # both children's 0.4 s, whatever the number of cores
+
+
+@pytest.mark.parametrize("value, text", [(1.9973, "2.00"), (2.3745, "2.37"), (10.5279, "10.5"), (345.73, "346"),
+                                         (0.0548, "0.0548"), (0.1, "0.10")])
+def test_measured_values_keep_their_trailing_zeros(value, text):
+    assert _runner().measured(value) == text
