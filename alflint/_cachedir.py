@@ -16,9 +16,14 @@ __all__ = ["cache_folder", "write_atomically"]
 
 def cache_folder(*parts: str) -> str | None:
     """``$XDG_CACHE_HOME/alflint/<parts>`` (``~/.cache`` without it), or None when neither
-    the variable nor a home folder says where."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not base or base.startswith("~"):  # expanduser found no home folder
+    the variable nor a home folder says where.
+
+    A relative ``XDG_CACHE_HOME`` is ignored, as the XDG specification asks: it would name a
+    folder below the working directory, which is often the data repository itself."""
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if not os.path.isabs(base):
+        base = os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):  # expanduser found no home folder
         return None
     return os.path.join(base, "alflint", *parts)
 

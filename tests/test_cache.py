@@ -380,3 +380,20 @@ def test_old_files_of_the_small_caches_are_pruned_too(tmp_path, own_cache):
         _backdate(path, 40 * DAY)
     assert sorted(prune()) == sorted(str(p) for p in old)
     assert all(p.exists() for p in fresh + kept)
+
+
+def test_a_relative_xdg_cache_home_is_ignored_and_nothing_lands_in_the_repository(tmp_path, monkeypatch):
+    """XDG paths must be absolute; a relative one would put the cache inside the working
+    directory, often the data repository that a pre-commit hook runs in."""
+    from alflint import _cachedir
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CACHE_HOME", "cache")
+    repo = make_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    assert _cachedir.cache_folder("results") == str(home / ".cache" / "alflint" / "results")
+    before = sorted(p.name for p in repo.iterdir())
+    assert codes(alflint.check(repo, cache=True, jobs=2)) == codes(whole(repo))
+    assert sorted(p.name for p in repo.iterdir()) == before
+    assert (home / ".cache" / "alflint" / "results").is_dir()
