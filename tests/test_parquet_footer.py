@@ -402,7 +402,7 @@ def forget_footers(monkeypatch, learn_after):
     shapes after ``learn_after`` walked structs."""
     from alflint.content import _parquet_footer as footer
 
-    for memo in ("_SHAPES", "_SHAPE_SOURCES", "_SCHEMAS", "_FIELDS_SEEN"):
+    for memo in ("_SHAPES", "_SHAPE_SOURCES", "_SCHEMAS", "_FIELDS_SEEN", "_ARROW_SEEN"):
         monkeypatch.setattr(footer, memo, {})
     monkeypatch.setattr(footer, "_SCHEMA_LENGTHS", [])
     monkeypatch.setattr(footer, "LEARN_AFTER", learn_after)
@@ -637,6 +637,29 @@ def test_learned_shapes_schemas_and_fields_give_the_same_facts(tmp_path, monkeyp
         assert footer._walked == walked, name
 
 
+def test_tables_of_equal_length_share_their_decoded_arrow_schema(tmp_path, monkeypatch):
+    """pandas stores the RangeIndex ``stop`` in ARROW:schema: tables of one kind and length
+    share the whole stored value, and the second is not decoded again; another length is.
+    Every reading gives pyarrow's facts."""
+    footer = forget_footers(monkeypatch, 0)
+    frame = pd.DataFrame({"a": np.arange(60, dtype="float64"), "b": ["x"] * 60, "t": pd.date_range("2020", periods=60, tz="Europe/Paris")})
+    paths = []
+    for i, rows in enumerate((40, 40, 41)):
+        path = tmp_path / f"t{i}.pqt"
+        frame.iloc[:rows].assign(a=np.arange(rows) * (i + 1.0)).to_parquet(path)  # other values and statistics
+        paths.append(path)
+    decoded = []
+    monkeypatch.setattr(footer, "_arrow_fields", lambda raw, original=footer._arrow_fields: decoded.append(raw) or original(raw))
+    for path in paths:
+        schema = read_schema(path)
+        assert schema is not None and schema.names == ["a", "b", "t"]
+        assert parquet_facts(path) == _pyarrow_facts(path, path.stat().st_size)
+    assert len(decoded) == 2 and len(footer._ARROW_SEEN) == 2  # 40 rows once, 41 rows once
+    arrow = pq.read_metadata(paths[1]).schema.to_arrow_schema()
+    assert read_schema(paths[1]).types == [str(t) for t in arrow.types][:3]
+    assert read_schema(paths[1]).types[2].endswith("tz=Europe/Paris]")  # from the stored schema alone
+
+
 def test_a_shape_pattern_matches_its_shape_with_other_values_only():
     import re
 
@@ -705,8 +728,8 @@ def test_the_memos_keep_no_huge_keys(tmp_path, monkeypatch):
     for _ in range(2):
         schema = read_schema(path)
         assert schema is not None and len(schema.names) == 3000
-    assert not footer._SCHEMAS and not footer._FIELDS_SEEN
+    assert not footer._SCHEMAS and not footer._FIELDS_SEEN and not footer._ARROW_SEEN
     small = tmp_path / "small.pqt"
     PANDAS_FRAMES["mixed"]().to_parquet(small)
     read_schema(small)
-    assert len(footer._SCHEMAS) == len(footer._FIELDS_SEEN) == 1
+    assert len(footer._SCHEMAS) == len(footer._FIELDS_SEEN) == len(footer._ARROW_SEEN) == 1
