@@ -43,6 +43,7 @@ from typing import Iterable, NamedTuple, Sequence
 
 import numpy as np  # pyarrow's own dependency, imported with it anyway
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from ._cachedir import cache_folder, write_atomically
@@ -66,6 +67,9 @@ __all__ = [
     "schema_metadata_ready",
     "write_tables",
     "read_tables",
+    "previous_file_states",
+    "table_rows",
+    "FileState",
     "md5_files",
     "sessions_schema",
     "datasets_schema",
@@ -702,6 +706,58 @@ def read_tables(directory: str | os.PathLike) -> PreviousTables:
         datasets[id_] = DatasetRow(paths.get(eid, ""), rel_path, size, hash_ or None, mtime)
         eids[id_] = eid
     return PreviousTables(sessions, datasets, eids, metadata, (folder / DATASETS_FILE).stat().st_mtime_ns)
+
+
+def table_rows(path: str | os.PathLike) -> int:
+    """The row count a parquet file's footer gives."""
+    try:
+        return pq.read_metadata(path).num_rows
+    except pa.ArrowException as exc:
+        raise ValueError(f"{path}: {exc}") from None
+
+
+class FileState(NamedTuple):
+    """What the previous tables say of one file: enough to tell whether it changed."""
+
+    file_size: int
+    mtime_ns: int
+    hash: str | None
+
+
+def previous_file_states(directory: str | os.PathLike, settle_ns: int = 2_000_000_000) -> dict[tuple[str, str], FileState]:
+    """The size, mtime and hash of each file in the tables in ``directory``, by ``(eid,
+    rel_path)``: what ``index --update`` compares the tree with.
+
+    Rows without an mtime, and rows whose mtime is within ``settle_ns`` of the write of
+    ``datasets.pqt`` (the file may have changed since without changing its size or mtime:
+    git's "racily clean"), are left out, so those files are checked and hashed again.
+
+    Only those five columns are read, and only the kept rows become Python objects: a
+    million-row table costs about a third of what :func:`read_tables` (every row of both
+    tables, as rows) does. Raises ``FileNotFoundError`` when either table is missing and
+    ``ValueError`` when the datasets table lacks a column it needs.
+    """
+    folder = Path(directory)
+    (folder / SESSIONS_FILE).stat()  # both tables or none, as read_tables
+    path = folder / DATASETS_FILE
+    written_ns = path.stat().st_mtime_ns
+    names = set(pq.read_schema(path).names)
+    if not {"eid", "rel_path", "file_size"} <= names:
+        raise ValueError(f"{path} has no eid, rel_path or file_size column")
+    if "mtime_ns" not in names:
+        return {}
+    columns = [c for c in ("eid", "rel_path", "file_size", "mtime_ns", "hash") if c in names]
+    states = {}
+    eids: dict[str, str] = {}  # one string per session, not per row
+    # in batches: decoding the whole table at once held 0.3 GB more at a million rows
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=65536, columns=columns):
+        mtimes = batch.column(columns.index("mtime_ns"))
+        batch = batch.filter(pc.and_(pc.is_valid(mtimes), pc.less(mtimes, written_ns - settle_ns)))
+        values = [batch.column(i).to_pylist() for i in range(len(columns))]
+        hashes = values[4] if len(values) > 4 else itertools.repeat(None)
+        for eid, rel_path, size, mtime, hash_ in zip(values[0], values[1], values[2], values[3], hashes):
+            states[(eids.setdefault(eid, eid), rel_path)] = FileState(size, mtime, hash_ or None)
+    return states
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 
 import alflint
 from alflint.indexer import IndexRefused
+from alflint.partition import MIN_UNITS
 
 ALFLINT = str(Path(sys.executable).with_name("alflint"))
 
@@ -160,6 +161,35 @@ def test_update_rechecks_only_files_whose_size_or_mtime_changed(tmp_path):
     changed = run("index", str(root), "--update")
     assert changed.returncode == 1
     assert "ALF302" in changed.stdout
+
+
+@pytest.mark.parametrize("sessions", [2, MIN_UNITS + 2], ids=["small", "split"])
+def test_update_with_a_cold_cache(tmp_path, monkeypatch, sessions):
+    """--update on tables whose files kept size and mtime, with an empty result cache (a CI
+    runner, a cleared cache): a tree split across processes is checked whole, in parallel,
+    filling the cache; a small tree (never cached) is compared with the tables, which vouch
+    for its files. --no-cache always compares with the tables."""
+    root = tmp_path / "repo"
+    for i in range(sessions):
+        alf = root / "subj" / f"2021-06-{1 + i // 9:02d}" / f"{1 + i % 9:03d}" / "alf"
+        alf.mkdir(parents=True)
+        np.save(alf / "spikes.times.npy", np.arange(5, dtype=float))
+        np.save(alf / "spikes.clusters.npy", np.arange(5))
+        for f in alf.iterdir():
+            os.utime(f, ns=(f.stat().st_mtime_ns - 10**10,) * 2)
+    assert run("index", str(root), "--update").returncode == 0  # tables with mtimes
+    clusters = alf / "spikes.clusters.npy"
+    stamp = clusters.stat().st_mtime_ns
+    clusters.write_bytes(b"\0" * clusters.stat().st_size)  # corrupt, same size, same mtime
+    os.utime(clusters, ns=(stamp, stamp))
+    assert run("index", str(root), "--update", "--no-cache").returncode == 0  # the tables vouch for it
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    cold = run("index", str(root), "--update")
+    if sessions < MIN_UNITS:
+        assert cold.returncode == 0, cold.stdout
+    else:
+        assert cold.returncode == 1 and "spikes.clusters.npy" in cold.stdout
+        assert any((tmp_path / "empty-cache").rglob("*.pickle")), "the cold --update filled the cache"
 
 
 def test_no_content_indexes_after_path_rules_only(tmp_path):

@@ -822,6 +822,27 @@ def test_read_tables_round_trip(tree):
         one.load_object(one.to_eid(LAB_SESSION), "spikes", collection="alf")
 
 
+def test_previous_file_states_hold_what_update_compares(tree):
+    """Size, mtime and hash of every file whose mtime is clearly older than the tables, by
+    (eid, rel_path), as read_tables has them; a row written within the settling time is left
+    out (its file is checked again); tables without mtimes, or one table alone, give none."""
+    root, _ = tree
+    write(root, hashes=True, store_mtime=True)
+    prev = read_tables(root)
+    states = tables.previous_file_states(root, settle_ns=0)
+    assert states == {(prev.eids[i], r.rel_path): (r.file_size, r.mtime_ns, r.hash) for i, r in prev.datasets.items()}
+    assert all(s.hash for s in states.values())
+    newest = max(s.mtime_ns for s in states.values())
+    written = (root / "datasets.pqt").stat().st_mtime_ns
+    settled = tables.previous_file_states(root, settle_ns=written - newest)  # the newest file is not clearly older
+    assert set(states) - set(settled) == {k for k, s in states.items() if s.mtime_ns == newest}
+    write(root, hashes=False, store_mtime=False)
+    assert tables.previous_file_states(root) == {}
+    (root / "sessions.pqt").unlink()
+    with pytest.raises(FileNotFoundError):
+        tables.previous_file_states(root)
+
+
 def test_read_tables_of_one_own_tables(tree):
     root, _ = tree
     (root / EMPTY_SESSION).rmdir()
