@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--hash", action="store_true", help="compute md5 hashes of every file")
     index.add_argument("--force", action="store_true", help="write tables of the valid datasets even when errors were found")
     index.add_argument("--lab", metavar="NAME", help="lab of sessions without a lab folder")
-    index.add_argument("--update", action="store_true", help="re-check only what changed since the cached results (without any, everything, filling the cache; a tree too small to split: files whose size or mtime changed since the previous tables); leave tables that would not change untouched")
+    index.add_argument("--update", action="store_true", help="re-check only what changed since the cached results (without any, everything, filling the cache; "
+                       "a tree too small to split: files whose size or mtime changed since the previous tables); "
+                       "leave tables that would not change untouched")
     index.add_argument("--no-content", action="store_true", help="path rules only: do not read file contents before indexing")
     index.add_argument("--no-cache", dest="cache", action="store_false", help="with --update: compare files with the previous tables (in one process), not with cached results")
     index.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")

@@ -227,7 +227,7 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     compares with the tables, as does --no-cache. A bigger tree whose cache is cold (a first
     --update, a CI runner, a cleared cache) is checked in parallel, filling the cache: the
     comparison with the tables runs in one process over the whole tree, and on a million
-    files it took 53 s and 1.8 GB where the parallel check took 30-40 s and under 0.5 GB.
+    files it took 53 s and 1.7 GiB where the parallel check took 30-43 s and under 0.5 GiB.
     The previous tables are read only when they are needed (hashes to keep, or compared).
     """
     from .cache import is_warm
