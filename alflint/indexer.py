@@ -245,12 +245,14 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
 
 
 def _sessions_in_tables(out: str) -> int:
-    """Rows of the sessions table in ``out`` (from its footer), 0 without a readable one."""
-    from . import tables
+    """Rows of the sessions table in ``out``, 0 without a readable one: the footer, read as
+    the content rules read every ``.pqt`` (no pyarrow needed)."""
+    from .content import ContentError, parquet_facts
+    from .tables import SESSIONS_FILE
 
     try:
-        return tables.table_rows(os.path.join(out, tables.SESSIONS_FILE))
-    except (OSError, ValueError):
+        return parquet_facts(os.path.join(out, SESSIONS_FILE)).rows or 0
+    except ContentError:
         return 0
 
 
@@ -314,11 +316,13 @@ def _previous_rows(out: str) -> dict[tuple[str, str], object]:
     """Size, mtime and hash of each file of the tables in ``out`` whose mtime can be
     trusted, by (eid, rel_path) (see :func:`alflint.tables.previous_file_states`); empty
     when there are no readable tables."""
+    import pyarrow as pa
+
     from . import tables
 
     try:
         return tables.previous_file_states(out)
-    except (FileNotFoundError, OSError, ValueError, KeyError):
+    except (OSError, ValueError, pa.ArrowException):  # missing or unreadable tables: check everything
         return {}
 
 

@@ -843,6 +843,29 @@ def test_previous_file_states_hold_what_update_compares(tree):
         tables.previous_file_states(root)
 
 
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "no eid column"])
+def test_unreadable_previous_tables_mean_no_previous_rows(tree, damage):
+    """--update on tables it cannot read checks everything instead of stopping."""
+    from alflint.indexer import _previous_rows, _sessions_in_tables
+
+    root, _ = tree
+    write(root, hashes=False, store_mtime=True)
+    target = root / "datasets.pqt"
+    later = target.stat().st_mtime_ns + 10**10
+    os.utime(target, ns=(later, later))  # the files are clearly older than the tables: trusted
+    assert _previous_rows(str(root)) and _sessions_in_tables(str(root)) == len(TREE)
+    if damage == "garbage":
+        target.write_bytes(b"not parquet at all")
+        (root / "sessions.pqt").write_bytes(b"PAR1")
+    elif damage == "truncated":
+        target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
+    else:
+        pq.write_table(pq.read_table(target).drop_columns(["eid"]), target)
+    assert _previous_rows(str(root)) == {}
+    if damage == "garbage":
+        assert _sessions_in_tables(str(root)) == 0
+
+
 def test_read_tables_of_one_own_tables(tree):
     root, _ = tree
     (root / EMPTY_SESSION).rmdir()

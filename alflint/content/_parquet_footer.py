@@ -815,8 +815,9 @@ _FIELDS_SEEN: dict = {}
 #: then neither the base64 nor the flatbuffer is decoded again (30-50 µs a footer).
 _ARROW_SEEN: dict = {}
 _MISSING = object()
-# What the memos of schema lists and of Arrow fields keep at most: entries, and bytes of a
-# key (a 64 KB key is a table of about 1,000 columns): 16 MiB each at worst.
+# What the memos of schema lists, Arrow fields and stored Arrow schemas keep at most:
+# entries, and bytes of a key (a 64 KB key is a table of about 1,000 columns): 16 MiB each
+# at worst.
 _MEMO_ENTRIES, _MEMO_BYTES = 256, 64 * 1024
 
 
