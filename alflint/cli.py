@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "a tree too small to split: files whose size or mtime changed since the previous tables); "
                        "leave tables that would not change untouched")
     index.add_argument("--no-content", action="store_true", help="path rules only: do not read file contents before indexing")
-    index.add_argument("--no-cache", dest="cache", action="store_false", help="with --update: compare files with the previous tables (in one process), not with cached results")
+    index.add_argument("--no-cache", dest="cache", action="store_false", help="with --update: compare files with the previous tables, not with cached results")
     index.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")
     _add_selection(index)
     index.add_argument("--format", default="text", help="report format when errors are found")

@@ -14,7 +14,7 @@ import functools
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
 from .collect import AlfObject, Collection, Dataset, Session, collect
 from .config import IGNORE_FILE, Config, Decider, load_config
@@ -24,6 +24,9 @@ from .model import Issue, Report
 from .plugin.host import Plugins, load_plugins
 from .rule import Finding, Rule, RuleContext
 from .walk import FileEntry, Walk, walk
+
+if TYPE_CHECKING:
+    from .unchanged import PreviousFiles  # imports numpy: never on the hook's path
 
 __all__ = ["check", "check_files", "Engine", "INTERNAL_CODES", "load_rules"]
 
@@ -152,13 +155,15 @@ class Engine:
         return _check(self, paths, jobs=jobs, progress=progress, cache=cache)
 
     def check_records(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False, cache: bool = False,
-                      meanwhile: Callable[[], Any] | None = None) -> tuple[Report, list[tuple]]:
+                      meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None) -> tuple[Report, list[tuple]]:
         """Check a whole folder and also return compact session records for table rows
         (see :func:`alflint.partition.records_of`); large trees are split over ``jobs``.
         ``meanwhile`` is called once while worker processes check (e.g. an import the
-        caller needs next); it must not fork."""
+        caller needs next); it must not fork. With ``previous`` (the files of the previous
+        tables), only files that changed since are checked, with their objects and
+        sessions, and only what they touch is reported; ``files_checked`` counts them."""
         records: list[tuple] = []
-        report = _check(self, [root], jobs=jobs, progress=progress, records=records, cache=cache, meanwhile=meanwhile)
+        report = _check(self, [root], jobs=jobs, progress=progress, records=records, cache=cache, meanwhile=meanwhile, previous=previous)
         return report, records
 
     def check_tree(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False) -> tuple[Report, Collection]:
@@ -279,6 +284,8 @@ class _Runner:
         if self.targets is not None:
             datasets = [d for d in datasets if d.rel in self.targets]
             objects = [o for o in objects if _target_path(o) in self.targets]
+            if not datasets and not objects and session.key not in self.targets:
+                return  # nothing of it is reported (index --update: most sessions, and their content)
         self.apply_path(datasets)
         self.apply("object", objects)
         self.apply("session", (session,))
@@ -554,7 +561,7 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
 
 @rare_collections()
 def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
-           records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None) -> Report:
+           records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
     report = Report(root=_report_root(abs_paths))
@@ -571,7 +578,8 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
             from .partition import split_run
             from .progress import progress_bar
 
-            found = split_run(engine, folder, exclude, jobs=jobs, progress=progress_bar if progress else None, records=records is not None, cache=cache, meanwhile=meanwhile)
+            found = split_run(engine, folder, exclude, jobs=jobs, progress=progress_bar if progress else None, records=records is not None, cache=cache, meanwhile=meanwhile,
+                              previous=previous)
             if not isinstance(found, Collection):
                 report.internal_errors += found.crashes
                 for issue in found.issues:
@@ -598,6 +606,8 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
             from .progress import progress_bar
 
             bar = progress_bar(len(collection.sessions))
+        if previous is not None:
+            only = previous.changed(collection)
         touched = None if only is None else _touched(collection, only)
         try:
             issues = engine.run(collection, jobs=jobs, progress=bar, targets=touched)
@@ -615,7 +625,7 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
                 issue = _rebase(issue, prefix)
             if keep_path is None or keep_path(issue):
                 report.issues.append(issue)
-        report.files_checked += len(collection.datasets)
+        report.files_checked += len(collection.datasets) if previous is None else len(only)
         report.sessions.extend(places.get(s.key) or (s.key if os.path.isabs(s.key) else prefix + s.key) for s in collection.sessions)
     report.sessions = sorted(set(report.sessions))
     report.sessions_checked = len(report.sessions)

@@ -14,11 +14,14 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .collect import Collection
 from .exceptions import ALFInvalid
 from .model import Report
+
+if TYPE_CHECKING:
+    from .unchanged import PreviousFiles
 
 __all__ = ["index", "IndexResult", "IndexRefused", "build_rows", "rows_from_records", "kept_sessions", "index_command"]
 
@@ -223,22 +226,24 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
 
     --update trusts unchanged files: from the result cache when an earlier run filled it (one
     walk, session folders compared by fingerprint), else file by file from the previous
-    tables. A tree of too few sessions for a split check has no result cache and always
-    compares with the tables, as does --no-cache. A bigger tree whose cache is cold (a first
-    --update, a CI runner, a cleared cache) is checked in parallel, filling the cache: the
-    comparison with the tables runs in one process over the whole tree, and on a million
-    files it took 53 s and 1.7 GiB where the parallel check took 30-43 s and under 0.5 GiB.
-    The previous tables are read only when they are needed (hashes to keep, or compared).
+    tables (see :mod:`alflint.unchanged`), in parallel as any check. A tree of too few
+    sessions for a split check has no result cache and always compares with the tables, as
+    does --no-cache. A bigger tree whose cache is cold (a first --update, a CI runner, a
+    cleared cache) is checked whole, filling the cache for the next run. The previous tables
+    are read only when they are needed (hashes to keep, or compared).
     """
     from .cache import is_warm
-    from .partition import MIN_UNITS, records_of
+    from .partition import MIN_UNITS
+    from .unchanged import PreviousFiles
 
     preload = functools.partial(preload_tables, hashed=hash_files, mtime=update or hash_files)
     compare = update and (not cache or (not is_warm(root) and _sessions_in_tables(out) < MIN_UNITS))
-    previous = _previous_rows(out) if update and (hash_files or compare) else {}
-    if compare and previous:
-        report, collection = _check_changed(engine, root, previous)
-        records = records_of(collection)
+    previous = _previous_rows(out) if update and hash_files else {}
+    known = None
+    if compare:
+        known = _previous_files(out) if not hash_files else PreviousFiles.from_states(previous) if previous else None
+    if known is not None and len(known):
+        report, records = engine.check_records(root, jobs=jobs, meanwhile=preload, previous=known)
     else:
         report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=preload)
     return report, records, previous
@@ -275,43 +280,6 @@ def _drain(items: list) -> Iterator:
         yield pop()
 
 
-def _check_changed(engine, root: str, previous: dict) -> tuple[Report, Collection]:
-    """``--update``: walk once, but run the rules only on files whose size or mtime changed
-    since the previous tables (and on their objects and sessions); unchanged files were
-    checked when they were indexed."""
-    from . import tables
-    from .collect import collect
-    from .engine import _exclusion, _per_path_filter, _touched
-    from .walk import walk
-
-    started = time.perf_counter()
-    collection = collect(walk(root, _exclusion(root, engine.config)))
-    eids: dict[int, str] = {}
-    changed = set()
-    for d in collection.datasets:
-        s = d.session
-        if s is None:
-            changed.add(d.abs_path)
-            continue
-        eid = eids.get(id(s))
-        if eid is None:
-            eid = eids[id(s)] = tables.session_eid(tables.canonical_session_path(s.lab, s.subject, s.date, s.number)) if not s.reasons else ""
-        row = previous.get((eid, d.rel_path))
-        if row is None or (row.file_size, row.mtime_ns) != (d.size, d.mtime_ns):
-            changed.add(d.abs_path)
-    touched = _touched(collection, changed)
-    keep = _per_path_filter(engine.config, engine.decider, engine.rules, root)
-    report = Report(root=root)
-    report.issues = [i for i in engine.run(collection, targets=touched) if i.path in touched and (keep is None or keep(i))]
-    report.internal_errors = engine.crashes + len(engine.setup_issues)
-    report.files_checked = len(changed)
-    report.sessions = [s.key for s in collection.sessions]
-    report.sessions_checked = len(report.sessions)
-    report.sort()
-    report.duration = time.perf_counter() - started
-    return report, collection
-
-
 def _previous_rows(out: str) -> dict[tuple[str, str], object]:
     """Size, mtime and hash of each file of the tables in ``out`` whose mtime can be
     trusted, by (eid, rel_path) (see :func:`alflint.tables.previous_file_states`); empty
@@ -324,6 +292,19 @@ def _previous_rows(out: str) -> dict[tuple[str, str], object]:
         return tables.previous_file_states(out)
     except (OSError, ValueError, pa.ArrowException):  # missing or unreadable tables: check everything
         return {}
+
+
+def _previous_files(out: str) -> PreviousFiles | None:
+    """The files of the tables in ``out`` to compare with (:mod:`alflint.unchanged`), None
+    when there are no readable tables."""
+    import pyarrow as pa
+
+    from .unchanged import PreviousFiles
+
+    try:
+        return PreviousFiles.read(out)
+    except (OSError, ValueError, pa.ArrowException):  # missing or unreadable tables: check everything
+        return None
 
 
 def index_command(root: str, args: argparse.Namespace, checked: tuple | None = None) -> int:

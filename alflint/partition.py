@@ -98,7 +98,7 @@ _FORKED: Any = None
 
 
 def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, progress: Callable[[int], Any] | None = None, records: bool = False, cache: bool = False,
-              meanwhile: Callable[[], Any] | None = None) -> Share | Collection:
+              meanwhile: Callable[[], Any] | None = None, previous: Any = None) -> Share | Collection:
     """Check ``root`` split by session folders, over ``jobs`` forked workers when ``jobs > 1``.
 
     Returns a :class:`Share`, or, when the tree is too small to split (or the root lies
@@ -106,7 +106,12 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     done to find the sessions is never repeated. With ``cache``, session folders whose
     files did not change since the last run are not checked again (see :mod:`alflint.cache`).
     ``meanwhile`` runs in the parent once the workers exist (the index imports pyarrow then).
+    With ``previous`` (:class:`alflint.unchanged.PreviousFiles`, not with ``cache``), each
+    process checks only the files of its share that changed since the previous tables, and
+    reports only what they touch; the workers inherit ``previous`` by fork.
     """
+    if cache and previous is not None:
+        raise ValueError("a check of changed files only must not fill the result cache")
     root = os.path.abspath(root)
     inside_session = _find_session(root.rstrip("/").split("/"), 1) is not None
     top = walk(root, exclude, split=None if inside_session else is_session_folder)
@@ -130,10 +135,10 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     bar = progress(len(top.units)) if progress is not None else None
     total = Share()
     global _FORKED
-    _FORKED = (engine, root, exclude, work, records, key, top.visited)
+    _FORKED = (engine, root, exclude, work, records, key, top.visited, previous)
     try:
         if jobs < 2 or not _can_fork():
-            total.add(_check_walk(engine, top, records))
+            total.add(_check_walk(engine, top, records, previous))
             for i in range(len(work)):
                 total.add(_run_chunk(i))
                 if bar is not None:
@@ -144,7 +149,7 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
 
             with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
                 futures = [pool.submit(_run_chunk, i) for i in range(len(work))]  # forks every worker now
-                total.add(_check_walk(engine, top, records))  # the parent checks the rest meanwhile
+                total.add(_check_walk(engine, top, records, previous))  # the parent checks the rest meanwhile
                 if meanwhile is not None:
                     meanwhile()
                 for future, (_, chunk) in zip(futures, work):
@@ -178,14 +183,14 @@ def _merge(into: Walk, part: Walk) -> None:
 
 def _run_chunk(index: int) -> Share:
     """One chunk of session folders (in a worker, state inherited by fork), with its cache shard."""
-    engine, root, exclude, work, records, key, visited = _FORKED
+    engine, root, exclude, work, records, key, visited, previous = _FORKED
     shard, units = work[index]
     results = None
     if key is not None:
         from .cache import ResultCache
 
         results = ResultCache(root, key[0], shard, started_ns=key[1])
-    share, fresh = _check_units(engine, root, exclude, units, records, results, visited)
+    share, fresh = _check_units(engine, root, exclude, units, records, results, visited, previous)
     if results is not None:
         for unit, (digest, unit_share) in fresh.items():
             results.put(unit, digest, unit_share)
@@ -193,7 +198,8 @@ def _run_chunk(index: int) -> Share:
     return share
 
 
-def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[str], records: bool, results: Any, visited: set) -> tuple[Share, dict]:
+def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[str], records: bool, results: Any, visited: set,
+                 previous: Any = None) -> tuple[Share, dict]:
     """Walk session folders, take unchanged ones from the cache, collect and check the rest."""
     share, todo, stored, sizes = Share(), Walk(root=root), [], {}
     for unit in units:
@@ -212,7 +218,7 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
         _merge(todo, part)
     if not todo.dirs:
         return share, {}
-    checked = _check_walk(engine, todo, records or results is not None)
+    checked = _check_walk(engine, todo, records or results is not None, previous)
     share.add(checked if records else Share(checked.issues, checked.crashes, checked.files, checked.sessions))
     fresh = {}
     if stored and not checked.crashes:  # a crashed rule's silence must not be remembered
@@ -245,9 +251,17 @@ def _by_unit(share: Share, units: list[str]) -> dict[str, Share]:
     return parts
 
 
-def _check_walk(engine: Any, tree: Walk, records: bool) -> Share:
+def _check_walk(engine: Any, tree: Walk, records: bool, previous: Any = None) -> Share:
     collection = collect(tree)
-    share = Share(issues=engine.run(collection), crashes=engine.crashes, files=len(collection.datasets))
+    if previous is None:
+        share = Share(issues=engine.run(collection), crashes=engine.crashes, files=len(collection.datasets))
+    else:
+        from .engine import _touched
+
+        changed = previous.changed(collection)
+        touched = _touched(collection, changed)
+        found = engine.run(collection, targets=touched)
+        share = Share(issues=[i for i in found if i.path in touched], crashes=engine.crashes, files=len(changed))
     share.sessions = [s.key for s in collection.sessions]
     if records:
         share.records = records_of(collection)
