@@ -234,13 +234,14 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     """
     from .cache import is_warm
     from .partition import MIN_UNITS
-    from .unchanged import PreviousFiles
 
     preload = functools.partial(preload_tables, hashed=hash_files, mtime=update or hash_files)
     compare = update and (not cache or (not is_warm(root) and _sessions_in_tables(out) < MIN_UNITS))
     previous = _previous_rows(out) if update and hash_files else {}
     known = None
-    if compare:
+    if compare:  # not before: alflint.unchanged imports numpy, which the warm path imports while the workers run
+        from .unchanged import PreviousFiles
+
         known = _previous_files(out) if not hash_files else PreviousFiles.from_states(previous) if previous else None
     if known is not None and len(known):
         report, records = engine.check_records(root, jobs=jobs, meanwhile=preload, previous=known)

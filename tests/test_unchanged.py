@@ -127,3 +127,17 @@ def test_session_rules_run_only_on_sessions_with_changed_files(tmp_path, session
     report, _ = Engine.create(root).check_records(root, jobs=2, previous=PreviousFiles.read(root))
     assert report.internal_errors == 1
     assert [(i.code, i.path) for i in report.issues] == [("ALF900", "subj/2021-06-01/002")]
+
+
+def test_an_update_with_cached_results_never_reads_or_compares_the_tables(tmp_path):
+    """The comparison (and its numpy import, 0.1 s before the workers start) is for updates
+    without cached results only."""
+    import subprocess
+    import sys
+
+    root = aged_tree(tmp_path / "repo", MIN_UNITS + 2)
+    script = ("import sys, alflint; alflint.index(sys.argv[1], update=True); "
+              "print(sorted(m for m in ('alflint.unchanged', 'pyarrow.compute') if m in sys.modules))")
+    runs = [subprocess.run([sys.executable, "-c", script, str(root)], capture_output=True, text=True, check=True).stdout.strip()
+            for _ in range(2)]
+    assert runs == ["[]", "[]"]  # the first fills the cache (a cold --update checks the whole tree)
