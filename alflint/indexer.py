@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 from .collect import Collection
 from .exceptions import ALFInvalid
 from .model import Report
+from .sessionrows import DATASETS_FILE, SESSIONS_FILE
 
 if TYPE_CHECKING:
     from .unchanged import PreviousFiles
@@ -80,8 +81,7 @@ def kept_sessions(records: list[tuple], report: Report) -> tuple[list, list[tupl
     out of their session, which is then packed again (its ``default_revision`` flags are
     recomputed without them); sessions without such rows are passed on untouched.
     ``records`` is emptied (a million-file index must not hold them twice)."""
-    from .sessionrows import pack_rows, unpack
-    from .tables import SessionRow
+    from .sessionrows import SessionRow, pack_rows, unpack
 
     errors = report.errors
     bad_paths = {i.path for i in errors}
@@ -174,29 +174,32 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
     previous: dict = {}
+    targets = (os.path.join(out, SESSIONS_FILE), os.path.join(out, DATASETS_FILE))
     if checked is not None:
         report, records = checked
     else:
         engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
-        report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache)
+        # tables as the last --update left them are likely up to date: pyarrow is then never needed
+        preload = not (update and cache and not hash_files and _stamp().untouched(root, targets))
+        report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache,
+                                                     preload=preload)
     if (report.errors or report.internal_errors) and not force:
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
-    from . import tables
 
     # the rows were made and packed per session by the workers that checked them: the
     # parent joins them into columns without touching a row (alflint.sessionrows)
     sessions, packs, left_out = kept_sessions(records, report)  # empties records
     del records
-    targets = (os.path.join(out, tables.SESSIONS_FILE), os.path.join(out, tables.DATASETS_FILE))
     digest = None
     if update and cache:
-        from . import stamp
         from .sessionrows import newest_mtime
 
+        stamp = _stamp()
         digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
         if stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None):
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
                                sum(packed[0] for _, packed in packs), written=False)
+    from . import tables
     if hash_files:
         datasets = _rows_of_packs(sessions, packs)
         eids = {s.path: eid for s, (eid, _) in zip(sessions, packs)}  # made by the workers
@@ -221,7 +224,8 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)
 
 
-def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: bool, jobs: int, cache: bool) -> tuple[Report, list, dict]:
+def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: bool, jobs: int, cache: bool,
+                     preload: bool = True) -> tuple[Report, list, dict]:
     """Check ``root`` for indexing: ``(report, row records, previous rows by (eid, rel_path))``.
 
     --update trusts unchanged files: from the result cache when an earlier run filled it (one
@@ -230,12 +234,13 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     sessions for a split check has no result cache and always compares with the tables, as
     does --no-cache. A bigger tree whose cache is cold (a first --update, a CI runner, a
     cleared cache) is checked whole, filling the cache for the next run. The previous tables
-    are read only when they are needed (hashes to keep, or compared).
+    are read only when they are needed (hashes to keep, or compared). With ``preload``
+    the tables' imports run while the workers check (see :func:`preload_tables`).
     """
     from .cache import is_warm
     from .partition import MIN_UNITS
 
-    preload = functools.partial(preload_tables, hashed=hash_files, mtime=update or hash_files)
+    meanwhile = functools.partial(preload_tables, hashed=hash_files, mtime=update or hash_files) if preload else None
     compare = update and (not cache or (not is_warm(root) and _sessions_in_tables(out) < MIN_UNITS))
     previous = _previous_rows(out) if update and hash_files else {}
     known = None
@@ -244,17 +249,22 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
 
         known = _previous_files(out) if not hash_files else PreviousFiles.from_states(previous) if previous else None
     if known is not None and len(known):
-        report, records = engine.check_records(root, jobs=jobs, meanwhile=preload, previous=known)
+        report, records = engine.check_records(root, jobs=jobs, meanwhile=meanwhile, previous=known)
     else:
-        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=preload)
+        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=meanwhile)
     return report, records, previous
+
+
+def _stamp():
+    from . import stamp
+
+    return stamp
 
 
 def _sessions_in_tables(out: str) -> int:
     """Rows of the sessions table in ``out``, 0 without a readable one: the footer, read as
     the content rules read every ``.pqt`` (no pyarrow needed)."""
     from .content import ContentError, parquet_facts
-    from .tables import SESSIONS_FILE
 
     try:
         return parquet_facts(os.path.join(out, SESSIONS_FILE)).rows or 0

@@ -23,7 +23,11 @@ from typing import NamedTuple
 
 from .ids import session_dataset_ids, split_revision
 
-__all__ = ["Packed", "Row", "pack", "unpack", "newest_mtime", "default_flags", "ID_LENGTH"]
+__all__ = ["Packed", "Row", "SessionRow", "pack", "unpack", "newest_mtime", "default_flags", "ID_LENGTH", "SESSIONS_FILE", "DATASETS_FILE"]
+
+#: The tables' file names (also in :mod:`alflint.tables`, which imports pyarrow).
+SESSIONS_FILE = "sessions.pqt"
+DATASETS_FILE = "datasets.pqt"
 
 #: Characters of an id or eid (a UUID's text form).
 ID_LENGTH = 36
@@ -37,6 +41,21 @@ class Row(NamedTuple):
     size: int
     mtime_ns: int
     is_alf: bool
+
+
+class SessionRow(NamedTuple):
+    """A session folder, as the walker found it (a row of the sessions table; also
+    :class:`alflint.tables.SessionRow`).
+
+    ``path`` is relative to the root as on disk (``lab/Subjects/subj/2021-06-01/001`` or
+    ``subj/2021-06-01/1``); ``lab`` is ``None`` when the session has no lab folder.
+    """
+
+    path: str
+    lab: str | None
+    subject: str
+    date: str
+    number: str
 
 
 Packed = tuple  # (n, ids, paths, sizes, mtimes, defaults, alf): see the module docstring

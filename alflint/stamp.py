@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 from ._cachedir import write_atomically
 from .cache import RACY_NS, folder_for
 
-__all__ = ["inputs_digest", "up_to_date", "remember"]
+__all__ = ["inputs_digest", "up_to_date", "remember", "untouched"]
 
 _FORMAT = 1
 #: Modules whose code decides the bytes of the tables: a change to them means writing again
@@ -70,6 +70,20 @@ def up_to_date(root: str, out_files: Sequence[str], digest: str, newest_mtime_ns
         if newest_mtime_ns is not None and not newest_mtime_ns < stored["written_ns"] - RACY_NS:
             return False
         return stored["digest"] == digest and stored["files"] == [_identity(f) for f in out_files]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def untouched(root: str, out_files: Sequence[str]) -> bool:
+    """Whether the tables ``out_files`` are as a recorded write left them: the one condition
+    of :func:`up_to_date` known before the tree is checked (the index then imports pyarrow
+    only if the rows turn out to differ)."""
+    path = _record_path(root, out_files)
+    if path is None:
+        return False
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)["files"] == [_identity(f) for f in out_files]
     except (OSError, ValueError, KeyError, TypeError):
         return False
 

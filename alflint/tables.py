@@ -47,7 +47,7 @@ import pyarrow.parquet as pq
 
 from ._cachedir import cache_folder, write_atomically
 from .ids import ALFLINT_NAMESPACE, canonical_session_path, dataset_id, eid_of, split_revision, uuid3_text
-from .sessionrows import ID_LENGTH, default_flags
+from .sessionrows import DATASETS_FILE, ID_LENGTH, SESSIONS_FILE, SessionRow, default_flags
 
 __all__ = [
     "ALFLINT_NAMESPACE",
@@ -77,28 +77,12 @@ __all__ = [
 #: ONE's QC categories in the order of their enum values (the categorical's order).
 QC_CATEGORIES: tuple[str, ...] = ("NOT_SET", "PASS", "WARNING", "FAIL", "CRITICAL")
 
-SESSIONS_FILE = "sessions.pqt"
-DATASETS_FILE = "datasets.pqt"
 
 _CHUNK = 1 << 20  # md5 read size: 1 MiB
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
 _NUMBER = re.compile(r"[0-9]{1,3}\Z")
 _MD5 = re.compile(r"[0-9a-f]{32}\Z")
 _EPOCH_ORDINAL = datetime.date(1970, 1, 1).toordinal()
-
-
-class SessionRow(NamedTuple):
-    """A session folder, as the walker found it.
-
-    ``path`` is relative to the root as on disk (``lab/Subjects/subj/2021-06-01/001`` or
-    ``subj/2021-06-01/1``); ``lab`` is ``None`` when the session has no lab folder.
-    """
-
-    path: str
-    lab: str | None
-    subject: str
-    date: str
-    number: str
 
 
 class DatasetRow(NamedTuple):
