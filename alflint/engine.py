@@ -285,7 +285,7 @@ class _Runner:
             datasets = [d for d in datasets if d.rel in self.targets]
             objects = [o for o in objects if _target_path(o) in self.targets]
             if not datasets and not objects and session.key not in self.targets:
-                return  # nothing of it is reported (index --update: most sessions, and their content)
+                return  # none of its findings would be reported (index --update: most sessions)
         self.apply_path(datasets)
         self.apply("object", objects)
         self.apply("session", (session,))

@@ -163,6 +163,7 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     """:func:`index`, returning the whole :class:`IndexResult`. ``checked`` is the
     ``(report, records)`` of a check of ``root`` just run (``alflint check --index``): the
     tree is then not walked and checked a second time."""
+    from . import stamp
     from .engine import Engine
 
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -180,7 +181,7 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     else:
         engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
         # tables as the last --update left them are likely up to date: pyarrow is then never needed
-        preload = not (update and cache and not hash_files and _stamp().untouched(root, targets))
+        preload = not (update and cache and not hash_files and stamp.untouched(root, targets))
         report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache,
                                                      preload=preload)
     if (report.errors or report.internal_errors) and not force:
@@ -194,7 +195,6 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     if update and cache:
         from .sessionrows import newest_mtime
 
-        stamp = _stamp()
         digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
         if stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None):
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
@@ -253,12 +253,6 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     else:
         report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=meanwhile)
     return report, records, previous
-
-
-def _stamp():
-    from . import stamp
-
-    return stamp
 
 
 def _sessions_in_tables(out: str) -> int:

@@ -61,16 +61,14 @@ def up_to_date(root: str, out_files: Sequence[str], digest: str, newest_mtime_ns
     when the file was last modified well before the tables were written (a second write in
     the same clock tick keeps both): pass ``newest_mtime_ns``, the newest row's mtime, then.
     """
-    path = _record_path(root, out_files)
-    if path is None:
+    stored = _record(root, out_files)
+    if stored is None:
         return False
     try:
-        with open(path, encoding="utf-8") as fh:
-            stored = json.load(fh)
         if newest_mtime_ns is not None and not newest_mtime_ns < stored["written_ns"] - RACY_NS:
             return False
         return stored["digest"] == digest and stored["files"] == [_identity(f) for f in out_files]
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, KeyError, TypeError):
         return False
 
 
@@ -78,14 +76,24 @@ def untouched(root: str, out_files: Sequence[str]) -> bool:
     """Whether the tables ``out_files`` are as a recorded write left them: the one condition
     of :func:`up_to_date` known before the tree is checked (the index then imports pyarrow
     only if the rows turn out to differ)."""
+    stored = _record(root, out_files)
+    try:
+        return stored is not None and stored["files"] == [_identity(f) for f in out_files]
+    except (OSError, KeyError, TypeError):
+        return False
+
+
+def _record(root: str, out_files: Sequence[str]) -> dict | None:
+    """The record of the last write of ``out_files``, None when missing or unreadable."""
     path = _record_path(root, out_files)
     if path is None:
-        return False
+        return None
     try:
         with open(path, encoding="utf-8") as fh:
-            return json.load(fh)["files"] == [_identity(f) for f in out_files]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
+            stored = json.load(fh)
+    except (OSError, ValueError):
+        return None
+    return stored if isinstance(stored, dict) else None
 
 
 def remember(root: str, out_files: Sequence[str], digest: str, written_ns: int) -> None:

@@ -67,9 +67,10 @@ class PreviousFiles:
                 eid = eids[id(s)] = eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
             files.append(d.abs_path)
             keys.append(hash((eid, d.rel_path, d.size, d.mtime_ns)))
-        if files:
+        if not len(self.keys):
+            out.update(files)
+        elif files:
             wanted = np.array(keys, dtype=np.int64)
-            at = np.minimum(np.searchsorted(self.keys, wanted), max(len(self.keys) - 1, 0))
-            found = self.keys[at] == wanted if len(self.keys) else np.zeros(len(wanted), dtype=bool)
-            out.update(f for f, seen in zip(files, found.tolist()) if not seen)
+            at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+            out.update(f for f, seen in zip(files, (self.keys[at] == wanted).tolist()) if not seen)
         return out

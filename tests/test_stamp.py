@@ -126,3 +126,22 @@ def test_another_output_folder_has_its_own_record(repo, tmp_path):
     assert run_index(repo, out, update=True).written
     assert not run_index(repo, update=True).written
     assert not run_index(repo, out, update=True).written
+
+
+@pytest.mark.parametrize("record", ["{not json", "[]", '{"files": 3}', '{"digest": "x"}'])
+def test_untouched_needs_a_readable_record_and_the_tables_as_it_left_them(repo, record):
+    """What --update checks before the tree, to skip importing pyarrow."""
+    from alflint import stamp
+
+    targets = [str(repo / "sessions.pqt"), str(repo / "datasets.pqt")]
+    assert not stamp.untouched(str(repo), targets)  # no record yet
+    run_index(repo, update=True)
+    assert stamp.untouched(str(repo), targets)
+    os.utime(targets[1], ns=(time.time_ns(), time.time_ns()))
+    assert not stamp.untouched(str(repo), targets)
+    run_index(repo, update=True)
+    assert stamp.untouched(str(repo), targets)
+    for path in Path(os.environ["XDG_CACHE_HOME"], "alflint", "results").rglob("tables-*.json"):
+        path.write_text(record)
+    assert not stamp.untouched(str(repo), targets)
+    assert run_index(repo, update=True).written  # and up_to_date says the same, without a traceback
