@@ -58,6 +58,7 @@ STEP_CHECK = "check (content)"
 STEP_CHECK_CACHED = "check (cached re-check)"
 STEP_INDEX = "index"
 STEP_INDEX_UPDATE = "index --update"
+STEP_INDEX_COMPARE = "index --update --no-cache"
 STEP_INDEX_PATH = "index --no-content"
 STEP_MPDB = "one make_parquet_db"
 STEP_VERSION = "alflint --version"
@@ -65,8 +66,9 @@ STEP_IMPORT = "python -c 'import alflint'"
 STEP_PYTHON = "python -c pass"
 STEP_HOOK_CHECK = "hook: alflint check <10 files>"
 STEP_HOOK_PC = "hook: pre-commit run alflint"
-WALK_STEPS = [STEP_FIND, STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_MPDB]
-PROFILABLE = [STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_MPDB, STEP_HOOK_CHECK]
+WALK_STEPS = [STEP_FIND, STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_INDEX_COMPARE, STEP_MPDB]
+PROFILABLE = [STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_INDEX_COMPARE, STEP_MPDB,
+              STEP_HOOK_CHECK]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -570,8 +572,10 @@ def main(argv: list[str] | None = None) -> int:
         s = steps[STEP_INDEX] = Step(STEP_INDEX, "fresh, empty --out")
         p = steps[STEP_INDEX_PATH] = Step(STEP_INDEX_PATH, "fresh, empty --out, path rules only")
         update = steps[STEP_INDEX_UPDATE] = Step(STEP_INDEX_UPDATE, "unchanged tree, after an untimed --update")
-        out3, out4 = scratch / "index-path", scratch / "index-update"
+        compare = steps[STEP_INDEX_COMPARE] = Step(STEP_INDEX_COMPARE, "unchanged tree, compared with the previous tables (a CI runner's cache)")
+        out3, out4, out5 = scratch / "index-path", scratch / "index-update", scratch / "index-compare"
         out4.mkdir()
+        out5.mkdir()
         # untimed: the result cache the cached re-check answers from, and tables that --update
         # finds up to date (the first --update after a plain index writes: the tables gain
         # their mtime column), so every timed run meets what a re-run in CI meets
@@ -579,6 +583,8 @@ def main(argv: list[str] | None = None) -> int:
             run_once([*alf, "check", str(root), "-q"], env, None)
         for args_update in ([], ["--update"]):
             run_once([*alf, "index", str(root), "--out", str(out4), "-q", *args_update], env, None)
+        if cache:
+            run_once([*alf, "index", str(root), "--out", str(out5), "-q", "--update", "--no-cache"], env, None)  # tables with mtimes
 
         def fresh(folder: Path) -> Path:
             shutil.rmtree(folder, ignore_errors=True)
@@ -594,6 +600,7 @@ def main(argv: list[str] | None = None) -> int:
             (s, lambda: [*alf, "index", str(root), "--out", str(fresh(out1)), "-q"], {}),
             (p, lambda: [*alf, "index", str(root), "--out", str(fresh(out3)), "--no-content", "-q"], {}),
             (update, lambda: [*alf, "index", str(root), "--out", str(out4), "--update", "-q"], {}),
+            *([(compare, lambda: [*alf, "index", str(root), "--out", str(out5), "--update", "--no-cache", "-q"], {})] if cache else []),
         ]
         for step, _, _ in plan:
             step.in_rounds = True
@@ -682,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
                 STEP_CHECK_CACHED: ["check", str(root), "-q"],
                 STEP_INDEX: ["index", str(root), "--out", str(scratch / "index-profile"), "-q"],
                 STEP_INDEX_UPDATE: ["index", str(root), "--out", str(out4), "--update", "-q"],
+                STEP_INDEX_COMPARE: ["index", str(root), "--out", str(out5), "--update", "--no-cache", "-q"],
                 STEP_INDEX_PATH: ["index", str(root), "--out", str(scratch / "index-profile"), "--no-content", "-q"],
             }
             (scratch / "index-profile").mkdir(exist_ok=True)

@@ -22,6 +22,7 @@ pytest.importorskip("one.alf.cache")
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
 STEPS = [
     "find -type f", "check --no-content", "check (content)", "check (cached re-check)", "index", "index --no-content", "index --update",
+    "index --update --no-cache",
     "one make_parquet_db", "python -c 'import alflint'", "alflint --version",
     "hook: alflint check <10 files>", "hook: pre-commit run alflint",
 ]
