@@ -56,15 +56,15 @@ class PreviousFiles:
         that cannot be indexed."""
         out = set()
         files, keys = [], []
-        eids: dict[int, str] = {}
+        eids: dict[int, str] = {}  # by session; '' when it is not indexed (its reasons parse the path: once)
         for d in collection.datasets:
             s = d.session
-            if s is None or s.reasons or s.nested_in is not None:
+            eid = eids.get(id(s)) if s is not None else ""
+            if eid is None:
+                eid = eids[id(s)] = "" if s.reasons or s.nested_in is not None else eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
+            if not eid:
                 out.add(d.abs_path)
                 continue
-            eid = eids.get(id(s))
-            if eid is None:
-                eid = eids[id(s)] = eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
             files.append(d.abs_path)
             keys.append(hash((eid, d.rel_path, d.size, d.mtime_ns)))
         if not len(self.keys):
