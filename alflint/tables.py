@@ -707,9 +707,9 @@ def previous_file_states(directory: str | os.PathLike, settle_ns: int = 2_000_00
     ``datasets.pqt`` (the file may have changed since without changing its size or mtime:
     git's "racily clean"), are left out, so those files are checked and hashed again.
 
-    Only those five columns are read, in batches, and only the kept rows become Python
-    objects: a million-row table took 3.4 s and 545 MiB at most, where :func:`read_tables`
-    (every row of both tables, as rows) took 15.7 s and 934 MiB. Raises ``FileNotFoundError`` when either table is missing and
+    Only those five columns are read, in batches: a million-row table took 2.7 s and
+    488 MiB at most, where :func:`read_tables` (every row of both tables, as rows) took
+    15.7 s and 934 MiB. Raises ``FileNotFoundError`` when either table is missing and
     ``ValueError`` when the datasets table lacks a column it needs.
     """
     states = {}
@@ -724,7 +724,8 @@ def previous_file_keys(directory: str | os.PathLike, settle_ns: int = 2_000_000_
     """The files of :func:`previous_file_states` (same rows left out, same errors), each as
     one number, ``hash((eid, rel_path, file_size, mtime_ns))``, sorted: what ``index
     --update`` compares the tree with when it needs no hashes (see :mod:`alflint.unchanged`).
-    8 bytes a file, where the states took 545 MiB at a million rows. The numbers depend on
+    8 bytes a file: a million rows in 0.66 s and 182 MiB at most (the process), where the
+    states took 2.7 s and 488 MiB. The numbers depend on
     this process's string hashing: compare them in this process or a forked one only."""
     parts = [np.fromiter(map(hash, zip(*columns)), dtype=np.int64, count=len(columns[0]))
              for columns in _trusted_rows(directory, settle_ns, hashes=False)]

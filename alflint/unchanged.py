@@ -6,7 +6,7 @@ same ``rel_path``, size and mtime (git's test of a clean file); the rules then r
 the other files, their objects and sessions, and only what they touch is reported. The
 previous rows are kept as one 64-bit number each (:func:`alflint.tables.previous_file_keys`),
 sorted, so a million files take 8 MiB and forked workers share them without copying; as
-Python objects they took 545 MiB. Two different file states share a number with a chance
+Python objects they took 488 MiB. Two different file states share a number with a chance
 of about one in 2**64 / rows (1 in 18 trillion at a million rows): such a file would be
 trusted without being checked, as a file changed without changing its size or mtime is.
 """
