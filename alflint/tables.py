@@ -66,7 +66,7 @@ __all__ = [
     "schema_metadata_ready",
     "write_tables",
     "read_tables",
-    "previous_file_keys",
+    "previous_file_rows",
     "previous_file_states",
     "FileState",
     "md5_files",
@@ -714,29 +714,16 @@ def previous_file_states(directory: str | os.PathLike, settle_ns: int = 2_000_00
     """
     states = {}
     eids: dict[str, str] = {}  # one string per session, not per row
-    for eid_, rel_path_, size_, mtime_, hash_ in _trusted_rows(directory, settle_ns, hashes=True):
+    for eid_, rel_path_, size_, mtime_, hash_ in previous_file_rows(directory, settle_ns, hashes=True):
         for eid, rel_path, size, mtime, digest in zip(eid_, rel_path_, size_, mtime_, hash_):
             states[(eids.setdefault(eid, eid), rel_path)] = FileState(size, mtime, digest or None)
     return states
 
 
-def previous_file_keys(directory: str | os.PathLike, settle_ns: int = 2_000_000_000) -> np.ndarray:
-    """The files of :func:`previous_file_states` (same rows left out, same errors), each as
-    one number, ``hash((eid, rel_path, file_size, mtime_ns))``, sorted: what ``index
-    --update`` compares the tree with when it needs no hashes (see :mod:`alflint.unchanged`).
-    8 bytes a file: a million rows in 0.66 s and 182 MiB at most (the process), where the
-    states took 2.7 s and 488 MiB. The numbers depend on
-    this process's string hashing: compare them in this process or a forked one only."""
-    parts = [np.fromiter(map(hash, zip(*columns)), dtype=np.int64, count=len(columns[0]))
-             for columns in _trusted_rows(directory, settle_ns, hashes=False)]
-    keys = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-    keys.sort()
-    return keys
-
-
-def _trusted_rows(directory: str | os.PathLike, settle_ns: int, hashes: bool) -> Iterable[list[list]]:
+def previous_file_rows(directory: str | os.PathLike, settle_ns: int = 2_000_000_000, hashes: bool = False) -> Iterable[list[list]]:
     """``[eids, rel_paths, sizes, mtimes(, hashes)]`` of the datasets table in ``directory``,
-    a batch at a time, rows of untrusted mtime left out (see :func:`previous_file_states`).
+    a batch (list of columns) at a time, rows of untrusted mtime left out, raising as
+    :func:`previous_file_states` does (which builds on it, as :mod:`alflint.unchanged` does).
     Filtered in Python, not with pyarrow.compute: its first comparison with a Python int
     imported pandas (0.6 s before the workers of ``--update --no-cache`` could start)."""
     folder = Path(directory)

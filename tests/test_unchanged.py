@@ -69,7 +69,7 @@ def test_keys_from_the_states_equal_the_keys_read(tmp_path):
 
 def test_no_trusted_rows_means_every_file_changed(tmp_path):
     root = aged_tree(tmp_path / "repo", 2)
-    fresh = PreviousFiles(tables.previous_file_keys(root, settle_ns=10**12))  # every mtime too close to the write
+    fresh = PreviousFiles.read(root, settle_ns=10**12)  # every mtime too close to the write
     assert len(fresh) == 0
     assert len(fresh.changed(collect(walk(str(root))))) == 5
 
