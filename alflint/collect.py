@@ -39,12 +39,16 @@ class Session:
     datasets: list["Dataset"] = field(default_factory=list)
     nested_in: "Session | None" = None  #: the enclosing session when this one is nested
     objects: list["AlfObject"] = field(default_factory=list)  #: its objects, in the order of their first file
+    _reasons: list[Reason] | None = field(default=None, init=False, repr=False)
 
     @property
     def reasons(self) -> list[Reason]:
-        """Why the session folders are not a valid ALF session path (empty when valid)."""
-        path = f"{self.lab}/Subjects/{self.subject}/{self.date}/{self.number}" if self.lab else f"{self.subject}/{self.date}/{self.number}"
-        return spec.session_path_reasons(path)
+        """Why the session folders are not a valid ALF session path (empty when valid).
+        Parsed once: the session rules, the rows and ``index --update`` all ask."""
+        if self._reasons is None:
+            path = f"{self.lab}/Subjects/{self.subject}/{self.date}/{self.number}" if self.lab else f"{self.subject}/{self.date}/{self.number}"
+            self._reasons = spec.session_path_reasons(path)
+        return self._reasons
 
     @property
     def canonical(self) -> str:

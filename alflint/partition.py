@@ -25,7 +25,7 @@ from .model import Issue
 from .sessionrows import pack
 from .walk import Exclude, Walk, walk
 
-__all__ = ["Share", "is_session_folder", "split_run", "records_of", "guided_chunks", "MIN_UNITS"]
+__all__ = ["Share", "is_session_folder", "split_run", "records_of", "indexed_eid", "guided_chunks", "MIN_UNITS"]
 
 #: Fewer session folders than this are checked in one process (forking costs more).
 MIN_UNITS = 48
@@ -46,16 +46,23 @@ def records_of(collection: Collection) -> list[tuple]:
     the root) have eid ``''`` and no rows."""
     out = []
     for s in collection.sessions:
-        indexable = s.nested_in is None and not s.reasons and not os.path.isabs(s.key)
-        if indexable:
-            eid = eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
+        eid = indexed_eid(s)
+        if eid:
             ds = s.datasets
             packed = pack(eid, [d.rel_path for d in ds], [d.size for d in ds], [d.mtime_ns for d in ds],
                           [d.is_alf for d in ds])
         else:
-            eid, packed = "", None
-        out.append((s.key, s.lab, s.subject, s.date, s.number, indexable, eid, packed))
+            packed = None
+        out.append((s.key, s.lab, s.subject, s.date, s.number, bool(eid), eid, packed))
     return out
+
+
+def indexed_eid(session: Any) -> str:
+    """The eid of a session as the tables hold it, ``''`` for a session they leave out
+    (nested in another, invalid folders, or enclosing the root)."""
+    if session.nested_in is not None or session.reasons or os.path.isabs(session.key):
+        return ""
+    return eid_of(canonical_session_path(session.lab, session.subject, session.date, session.number))
 
 
 def guided_chunks(units: list[str], workers: int, smallest: int = 8) -> list[list[str]]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from .ids import canonical_session_path, eid_of
+from .partition import indexed_eid
 
 if TYPE_CHECKING:
     from .collect import Collection
@@ -72,12 +72,12 @@ class PreviousFiles:
         that cannot be indexed."""
         out = set()
         files, keys = [], []
-        eids: dict[int, str] = {}  # by session; '' when it is not indexed (its reasons parse the path: once)
+        eids: dict[int, str] = {}  # by session: '' when the tables leave it out
         for d in collection.datasets:
             s = d.session
             eid = eids.get(id(s)) if s is not None else ""
             if eid is None:
-                eid = eids[id(s)] = "" if s.reasons or s.nested_in is not None else eid_of(canonical_session_path(s.lab, s.subject, s.date, s.number))
+                eid = eids[id(s)] = indexed_eid(s)
             if not eid:
                 out.add(d.abs_path)
                 continue

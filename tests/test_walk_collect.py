@@ -239,3 +239,14 @@ def test_a_released_collection_is_freed_without_the_cycle_collector(tmp_path):
     finally:
         if was_enabled:
             gc.enable()
+
+
+def test_a_session_path_is_parsed_once_however_often_its_reasons_are_asked(tmp_path):
+    """Session rules, the rows and index --update all ask; one of them asked per file."""
+    for rel in ("subj/2021-06-01/001/alf/spikes.times.npy", "Subj!/2021-13-01/1/a.b.npy"):
+        (tmp_path / rel).parent.mkdir(parents=True)
+        (tmp_path / rel).write_bytes(b"")
+    good, bad = sorted(scan(tmp_path).sessions, key=lambda s: s.subject != "subj")
+    assert good.reasons == [] and good.reasons is good.reasons
+    assert bad.reasons and bad.reasons is bad.reasons
+    assert {r.part for r in bad.reasons} >= {"subject", "date"}
