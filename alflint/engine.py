@@ -184,7 +184,8 @@ class Engine:
         """Run every active rule over ``collection``; returns the issues (unsorted).
 
         ``targets`` (report paths, see ``_touched``) limits path and object rules to those
-        files and objects: checking given files needs their sessions as context, but not
+        files and objects, and session rules to their sessions, and only issues at those
+        paths are returned: checking given files needs their sessions as context, but not
         every rule run on every sibling.
 
         Sessions are independent units (their files, objects and the session itself), so with
@@ -218,6 +219,8 @@ class Engine:
         runner.apply_path(outside)
         runner.apply("repository", [collection])
         self.crashes = runner.crashes
+        if targets is not None:
+            return [i for i in runner.issues if i.path in targets]
         return runner.issues
 
     def _issue(self, r: Rule, target: Any, found: Any, by_rel: dict[str, Dataset]) -> Issue:
@@ -615,8 +618,6 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
             if bar is not None:
                 bar.close()
         report.internal_errors += engine.crashes
-        if touched is not None:
-            issues = [i for i in issues if i.path in touched]
         places = _enclosing_sessions(collection, report.root)
         for issue in issues:
             if issue.session in places:

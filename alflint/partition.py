@@ -266,9 +266,7 @@ def _check_walk(engine: Any, tree: Walk, records: bool, previous: Any = None) ->
         from .engine import _touched
 
         changed = previous.changed(collection)
-        touched = _touched(collection, changed)
-        found = engine.run(collection, targets=touched)
-        share = Share(issues=[i for i in found if i.path in touched], crashes=engine.crashes, files=len(changed))
+        share = Share(issues=engine.run(collection, targets=_touched(collection, changed)), crashes=engine.crashes, files=len(changed))
     share.sessions = [s.key for s in collection.sessions]
     if records:
         share.records = records_of(collection)
