@@ -289,27 +289,28 @@ def _previous_rows(out: str) -> dict[tuple[str, str], object]:
     """Size, mtime and hash of each file of the tables in ``out`` whose mtime can be
     trusted, by (eid, rel_path) (see :func:`alflint.tables.previous_file_states`); empty
     when there are no readable tables."""
-    import pyarrow as pa
+    from .tables import previous_file_states
 
-    from . import tables
-
-    try:
-        return tables.previous_file_states(out)
-    except (OSError, ValueError, pa.ArrowException):  # missing or unreadable tables: check everything
-        return {}
+    return _unless_unreadable(previous_file_states, out, {})
 
 
 def _previous_files(out: str) -> PreviousFiles | None:
     """The files of the tables in ``out`` to compare with (:mod:`alflint.unchanged`), None
     when there are no readable tables."""
-    import pyarrow as pa
-
     from .unchanged import PreviousFiles
 
+    return _unless_unreadable(PreviousFiles.read, out, None)
+
+
+def _unless_unreadable(read, out: str, default):
+    """``read(out)``, or ``default`` when the tables are missing or unreadable: --update
+    then checks everything instead of stopping."""
+    import pyarrow as pa
+
     try:
-        return PreviousFiles.read(out)
-    except (OSError, ValueError, pa.ArrowException):  # missing or unreadable tables: check everything
-        return None
+        return read(out)
+    except (OSError, ValueError, pa.ArrowException):
+        return default
 
 
 def index_command(root: str, args: argparse.Namespace, checked: tuple | None = None) -> int:

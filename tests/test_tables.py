@@ -844,9 +844,9 @@ def test_previous_file_states_hold_what_update_compares(tree):
 
 
 @pytest.mark.parametrize("damage", ["garbage", "truncated", "no eid column"])
-def test_unreadable_previous_tables_mean_no_previous_rows(tree, damage):
+def test_unreadable_previous_tables_mean_no_previous_rows_or_files(tree, damage):
     """--update on tables it cannot read checks everything instead of stopping."""
-    from alflint.indexer import _previous_rows, _sessions_in_tables
+    from alflint.indexer import _previous_files, _previous_rows, _sessions_in_tables
 
     root, _ = tree
     write(root, hashes=False, store_mtime=True)
@@ -854,6 +854,7 @@ def test_unreadable_previous_tables_mean_no_previous_rows(tree, damage):
     later = target.stat().st_mtime_ns + 10**10
     os.utime(target, ns=(later, later))  # the files are clearly older than the tables: trusted
     assert _previous_rows(str(root)) and _sessions_in_tables(str(root)) == len(TREE)
+    assert len(_previous_files(str(root))) == len(_previous_rows(str(root)))
     if damage == "garbage":
         target.write_bytes(b"not parquet at all")
         (root / "sessions.pqt").write_bytes(b"PAR1")
@@ -862,6 +863,7 @@ def test_unreadable_previous_tables_mean_no_previous_rows(tree, damage):
     else:
         pq.write_table(pq.read_table(target).drop_columns(["eid"]), target)
     assert _previous_rows(str(root)) == {}
+    assert _previous_files(str(root)) is None
     if damage == "garbage":
         assert _sessions_in_tables(str(root)) == 0
 
