@@ -193,10 +193,12 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
     del records
     digest = None
     if update and cache:
-        from .sessionrows import newest_mtime
+        from .freshness import newest_folder_mtime_ns
+        from .sessionrows import described_folders, newest_mtime
 
         digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
         if stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None):
+            stamp.vouch(root, targets, newest_folder_mtime_ns(root, described_folders(root, sessions, packs)))
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
                                sum(packed[0] for _, packed in packs), written=False)
     from . import tables

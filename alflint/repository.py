@@ -63,6 +63,7 @@ from .exceptions import (
     ALFObjectNotFound,
     ALFWarning,
 )
+from .freshness import newest_folder_mtime_ns
 
 __all__ = ["Repository", "open", "QC_NAMES", "QC_TYPE"]
 
@@ -373,33 +374,6 @@ def _tables_from_scan(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     return sessions.to_pandas(), datasets.to_pandas()
 
 
-def _newest_folder_mtime(root: Path, session_dirs: Iterable[Path]) -> float:
-    """Newest mtime of the session folders and of the folders between them and the root
-    (date, subject, ``Subjects``, lab): they change when a session is added or removed or a
-    file or folder is added to a session folder. Files added deeper are noticed when loading
-    from their folder (``_check_folders_unchanged``). Each folder is stat-ed once; a vanished
-    session folder counts as "now"."""
-    newest = 0.0
-    seen: set[str] = set()
-    prefix = str(root) + os.sep
-    for session in session_dirs:
-        folder = str(session)
-        while folder.startswith(prefix) and folder not in seen:
-            seen.add(folder)
-            try:
-                newest = max(newest, os.stat(folder).st_mtime)
-            except OSError:
-                return _time_now()
-            folder = os.path.dirname(folder)
-    return newest
-
-
-def _time_now() -> float:
-    import time
-
-    return time.time()
-
-
 # --------------------------------------------------------------------------------------------
 # The repository
 # --------------------------------------------------------------------------------------------
@@ -421,7 +395,7 @@ class Repository:
         self._sessions = _normalise_sessions(sessions)
         self._datasets = _normalise_datasets(datasets)
         self._warned: set[str] = set()
-        self._tables_mtime: float | None = None  #: set by open() when the tables come from files
+        self._tables_mtime_ns: int | None = None  #: set by open() when the tables come from files
         self._build_index()
 
     # ---- construction ---------------------------------------------------------------------
@@ -766,7 +740,7 @@ class Repository:
         tables were written: the tables may miss datasets there."""
         for folder in folders:
             try:
-                changed = os.stat(folder).st_mtime > self._tables_mtime
+                changed = os.stat(folder).st_mtime_ns > self._tables_mtime_ns
             except OSError:
                 continue
             if changed:
@@ -815,7 +789,7 @@ class Repository:
         present = [f for f in files if f is not None]
         if not present:
             raise ALFObjectNotFound(f"{what}: listed in the tables but not on disk under {self.eid2path(key)}")
-        if self._tables_mtime is not None:
+        if self._tables_mtime_ns is not None:
             self._check_folders_unchanged({f.parent for f in present})
         if self.validate if validate is None else validate:
             self._validate(present)
@@ -1162,10 +1136,10 @@ def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> 
     if not scan and all(t.is_file() for t in tables):
         sessions, datasets = _read_tables(root_path)
         repo = Repository(root_path, sessions, datasets, validate=validate, source="tables")
-        written = min(t.stat().st_mtime for t in tables)
-        repo._tables_mtime = written
+        written = min(t.stat().st_mtime_ns for t in tables)
+        repo._tables_mtime_ns = written
         session_dirs = [repo.eid2path(e) for e in repo._session_records]
-        if _newest_folder_mtime(root_path, session_dirs) > written:
+        if newest_folder_mtime_ns(root_path, session_dirs) > written:
             warnings.warn(
                 f"the cache tables in {root_path} are older than the data (files were added or removed "
                 "since they were written); run `alflint index` to refresh them",

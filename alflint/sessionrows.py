@@ -18,12 +18,13 @@ newest revision of its dataset (the ``default_revision`` column); ``alf`` one by
 
 from __future__ import annotations
 
+import os
 from array import array
-from typing import NamedTuple
+from typing import Iterable, Iterator, NamedTuple
 
 from .ids import session_dataset_ids, split_revision
 
-__all__ = ["Packed", "Row", "SessionRow", "pack", "unpack", "newest_mtime", "default_flags", "ID_LENGTH", "SESSIONS_FILE", "DATASETS_FILE"]
+__all__ = ["Packed", "Row", "SessionRow", "pack", "unpack", "newest_mtime", "described_folders", "default_flags", "ID_LENGTH", "SESSIONS_FILE", "DATASETS_FILE"]
 
 #: The tables' file names (also in :mod:`alflint.tables`, which imports pyarrow).
 SESSIONS_FILE = "sessions.pqt"
@@ -111,6 +112,18 @@ def newest_mtime(packs: list[tuple[str, Packed]]) -> int:
             values.frombytes(packed[4])
             newest = max(newest, max(values))
     return newest
+
+
+def described_folders(root: str, sessions: Iterable[SessionRow], packs: Iterable[tuple[str, Packed]]) -> Iterator[str]:
+    """The folders that ``(eid, packed)`` pairs describe, as paths under ``root``: each session
+    folder (``sessions``, in the same order) and every folder holding one of its files."""
+    for session, (_, packed) in zip(sessions, packs):
+        base = os.path.join(root, session.path)
+        yield base
+        if packed[0]:
+            for folder in {p.rpartition("/")[0] for p in packed[2].split("\0")}:
+                if folder:
+                    yield os.path.join(base, folder)
 
 
 def default_flags(rel_paths: list[str]) -> list[bool]:

@@ -6,7 +6,9 @@ writing, ``index --update`` remembers a digest of those inputs and the identity 
 files it wrote (size, modification and change times, inode); the next ``--update`` whose
 inputs have the same digest, and finds both files as it left them, writes nothing, as
 ``make`` leaves a target that is up to date. Anything else (other rows, other options,
-another alflint, tables touched or replaced by anyone) means writing them again.
+another alflint, tables touched or replaced by anyone) means writing them again. Tables left
+alone are still made no older than the folders they describe (:func:`vouch`), which is how
+readers tell stale tables (:mod:`alflint.freshness`).
 
 The record lives in the result cache folder of the root (``--no-cache`` turns it off), never
 next to the tables, and a missing, damaged or foreign record only means writing them again.
@@ -19,12 +21,13 @@ import hashlib
 import json
 import marshal
 import os
+import time
 from typing import Iterable, Sequence
 
 from ._cachedir import write_atomically
 from .cache import RACY_NS, folder_for
 
-__all__ = ["inputs_digest", "up_to_date", "remember", "untouched"]
+__all__ = ["inputs_digest", "up_to_date", "remember", "untouched", "vouch"]
 
 _FORMAT = 1
 #: Modules whose code decides the bytes of the tables: a change to them means writing again
@@ -108,6 +111,29 @@ def remember(root: str, out_files: Sequence[str], digest: str, written_ns: int) 
         write_atomically(path, json.dumps(record).encode())
     except OSError:
         pass
+
+
+def vouch(root: str, out_files: Sequence[str], folders_mtime_ns: int) -> None:
+    """The tables ``out_files``, found :func:`up_to_date`, describe the tree as it is now: make
+    them no older than ``folders_mtime_ns``, the newest modification time of the folders they
+    describe (see :mod:`alflint.freshness`), and record their new identity.
+
+    A file added and removed again, or a file left unlisted by a rule, moves its folder's time
+    but no row; a reader comparing that folder with the tables would call the confirmed tables
+    stale. Tables already newer keep their times (and stay as they were for ``rsync`` and
+    ``make``). Best effort: tables that cannot be touched stay as they are.
+    """
+    try:
+        if min(os.stat(f).st_mtime_ns for f in out_files) >= folders_mtime_ns:
+            return
+        stamp_ns = max(time.time_ns(), folders_mtime_ns)
+        for f in out_files:
+            os.utime(f, ns=(os.stat(f).st_atime_ns, stamp_ns))
+    except OSError:
+        return
+    stored = _record(root, out_files)
+    if stored is not None and isinstance(stored.get("digest"), str) and isinstance(stored.get("written_ns"), int):
+        remember(root, out_files, stored["digest"], stored["written_ns"])
 
 
 def _identity(path: str) -> list[int]:

@@ -68,6 +68,33 @@ def test_a_changed_file_writes_the_tables_again(repo):
     assert run_index(repo, update=True).written
 
 
+@pytest.mark.parametrize("where", ["session", "collection"])
+def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describe(repo, where):
+    """A file added and removed again after the tables were written moves its folder's time
+    but no row: --update writes nothing, yet leaves the tables no older than that folder, so
+    that alflint.open and its loads do not call the index just confirmed stale."""
+    import warnings
+
+    import alflint
+
+    run_index(repo, update=True)
+    session = repo / "lab" / "Subjects" / "subj" / "2021-06-01" / "001"
+    folder = session if where == "session" else session / "alf"
+    (folder / "scratch.tmp").write_bytes(b"")
+    (folder / "scratch.tmp").unlink()
+    later = os.stat(repo / "datasets.pqt").st_mtime_ns + 10**9  # whatever the clock's tick
+    os.utime(folder, ns=(later, later))
+    second = run_index(repo, update=True)
+    assert not second.written
+    assert min(os.stat(repo / name).st_mtime_ns for name in ("sessions.pqt", "datasets.pqt")) >= later
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alflint.open(repo, validate=False).load_object("lab/Subjects/subj/2021-06-01/001", "spikes", collection="alf")
+    before = identity(repo)
+    assert not run_index(repo, update=True).written  # as it left them: still up to date
+    assert identity(repo) == before  # and tables already newer than the data keep their times
+
+
 @pytest.mark.parametrize("touch", ["utime", "replace", "delete"])
 def test_tables_touched_by_anyone_are_written_again(repo, touch):
     run_index(repo, update=True)
