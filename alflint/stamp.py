@@ -121,7 +121,10 @@ def vouch(root: str, out_files: Sequence[str], folders_mtime_ns: int) -> None:
     A file added and removed again, or a file left unlisted by a rule, moves its folder's time
     but no row; a reader comparing that folder with the tables would call the confirmed tables
     stale. Tables already newer keep their times (and stay as they were for ``rsync`` and
-    ``make``). Best effort: tables that cannot be touched stay as they are.
+    ``make``). The new time is the folders' own when it is ahead of this machine's clock (a
+    file server's), so that both sides of the comparison come from one clock. A file added in
+    the milliseconds between the check and this touch goes unnoticed, as one added while
+    tables are written does. Best effort: tables that cannot be touched stay as they are.
     """
     try:
         if min(os.stat(f).st_mtime_ns for f in out_files) >= folders_mtime_ns:
