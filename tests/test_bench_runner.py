@@ -20,6 +20,7 @@ import pytest
 pytest.importorskip("one.alf.cache")
 
 RUN = Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+COMPARE = RUN.with_name("compare.py")
 STEPS = [
     "find -type f", "check --no-content", "check (content)", "check (cached re-check)", "index", "index --no-content", "index --update",
     "index --update --no-cache",
@@ -80,6 +81,13 @@ def test_run_small_tree(tmp_path):
     assert "index right before and after it: " in out
     # the tree is kept with its marker, so a second run reuses it
     assert (tmp_path / "tree" / "alflint-bench.json").is_file()
+    # a result compared with itself: every step within its own spread
+    same = subprocess.run([sys.executable, str(COMPARE), str(out_json), str(out_json)], check=False, capture_output=True,
+                          text=True, timeout=60)
+    assert same.returncode == 0, same.stderr
+    for name in TIMED:
+        row = next(ln for ln in same.stdout.splitlines() if ln.startswith(name + " "))
+        assert re.search(r"\s1\.00x\s+~\s", row), row
 
 
 def test_a_tree_from_another_generator_version_is_made_again(tmp_path):
@@ -129,3 +137,47 @@ def test_cpu_seconds_count_the_processes_a_step_waited_for():
                                          (0.0548, "0.0548"), (0.1, "0.10")])
 def test_measured_values_keep_their_trailing_zeros(value, text):
     assert _runner().measured(value) == text
+
+
+
+def _result(files: int, steps: dict, targets=()) -> dict:
+    return {"meta": {"files": files}, "steps": steps, "api": {"alflint": {"list_datasets first": {"median_us": 50.0}}},
+            "targets": list(targets)}
+
+
+def _step(runs: list[float], status: str = "ok") -> dict:
+    return {"status": status, "seconds": statistics.median(runs), "runs_s": runs, "cpu_s": 2 * statistics.median(runs),
+            "peak_rss_mib": 40.0}
+
+
+def test_compare_calls_a_step_slower_or_faster_only_when_the_runs_do_not_overlap(tmp_path):
+    old = _result(200, {"check": _step([2.0, 2.1, 2.2]), "index": _step([6.0, 6.2, 6.4]), "find": _step([1.0, 1.1, 1.2]),
+                        "mpdb": _step([60.0]), "gone": _step([1.0, 1.0])},
+                  [{"target": "index <= 5x find", "value": 5.6, "result": "FAIL"}])
+    new = _result(300, {"check": _step([2.3, 2.4, 2.5]), "index": _step([5.0, 5.1, 5.2]), "find": _step([1.1, 1.2, 1.3]),
+                        "mpdb": _step([50.0]), "hook": _step([0.2, 0.2], status="FAILED")},
+                  [{"target": "index <= 5x find", "value": 4.3, "result": "PASS"}])
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    (tmp_path / "new.json").write_text(json.dumps(new))
+    proc = subprocess.run([sys.executable, str(COMPARE), str(tmp_path / "old.json"), str(tmp_path / "new.json")],
+                          check=False, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    steps_table = proc.stdout[:proc.stdout.index("per call")]
+    rows = {ln.split()[0]: ln.split() for ln in steps_table.splitlines() if ln and ln.split()[0] in old["steps"] | new["steps"]}
+    assert rows["check"][1:5] == ["2.100", "2.400", "1.14x", "slower"]
+    assert rows["index"][1:5] == ["6.200", "5.100", "0.82x", "faster"]
+    assert rows["find"][4] == "~"  # 1.1-1.2 against 1.1-1.3: within the spread
+    assert rows["mpdb"][1:5] == ["60.000", "50.000", "0.83x", "120.00"]  # one run each: no verdict, the CPU follows
+    assert rows["gone"][4] == "ok/absent" and rows["hook"][4] == "absent/FAILED"
+    assert "different trees (200 and 300 files)" in proc.stdout
+    assert re.search(r"index <= 5x find\s+5\.60 FAIL\s+4\.30 PASS", proc.stdout)
+    assert re.search(r"alflint list_datasets first\s+50\.0\s+50\.0\s+1\.00x", proc.stdout)
+
+
+@pytest.mark.parametrize("content", ["{not json", "[1, 2]", '{"steps": []}'])
+def test_compare_refuses_what_is_not_a_result_without_a_traceback(tmp_path, content):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    proc = subprocess.run([sys.executable, str(COMPARE), str(bad), str(bad)], check=False, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("compare.py: ") and "Traceback" not in proc.stderr
