@@ -4,8 +4,9 @@ A file added to or removed from a folder moves that folder's modification time, 
 newer than the tables may hold files the tables do not list. :func:`alflint.open` warns when a
 session folder (or one between it and the root) is newer than the tables, and loads warn for
 the folders they read from. ``index --update``, when it finds the tables already hold what it
-would write, makes them no older than every folder they describe
-(:func:`alflint.stamp.vouch`): the index it has just confirmed must not be called stale. Times
+would write, makes them no older than every folder they describe that changed before its
+check began (:func:`alflint.stamp.vouch`): the index it has just confirmed must not be called
+stale, nor a change it did not see hidden. Times
 are integer nanoseconds, as the file system gives them. Standard library only.
 """
 

@@ -176,8 +176,10 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         raise FileNotFoundError(f"output folder does not exist: {out}")
     previous: dict = {}
     targets = (os.path.join(out, SESSIONS_FILE), os.path.join(out, DATASETS_FILE))
+    started_ns = time.time_ns()  # what the tables can vouch for: the tree as the check began to see it
     if checked is not None:
         report, records = checked
+        started_ns -= int(report.duration * 1e9)
     else:
         engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
         # tables as the last --update left them are likely up to date: pyarrow is then never needed
@@ -198,7 +200,7 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
 
         digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
         if stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None):
-            stamp.vouch(root, targets, newest_folder_mtime_ns(root, described_folders(root, sessions, packs)))
+            stamp.vouch(root, targets, newest_folder_mtime_ns(root, described_folders(root, sessions, packs)), started_ns)
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
                                sum(packed[0] for _, packed in packs), written=False)
     from . import tables

@@ -21,7 +21,6 @@ import hashlib
 import json
 import marshal
 import os
-import time
 from typing import Iterable, Sequence
 
 from ._cachedir import write_atomically
@@ -113,25 +112,28 @@ def remember(root: str, out_files: Sequence[str], digest: str, written_ns: int) 
         pass
 
 
-def vouch(root: str, out_files: Sequence[str], folders_mtime_ns: int) -> None:
-    """The tables ``out_files``, found :func:`up_to_date`, describe the tree as it is now: make
-    them no older than ``folders_mtime_ns``, the newest modification time of the folders they
-    describe (see :mod:`alflint.freshness`), and record their new identity.
+def vouch(root: str, out_files: Sequence[str], folders_mtime_ns: int, started_ns: int) -> None:
+    """The tables ``out_files``, found :func:`up_to_date` by a check that began at
+    ``started_ns``, describe the tree as it was then: make them no older than
+    ``folders_mtime_ns``, the newest modification time of the folders they describe (see
+    :mod:`alflint.freshness`), and record their new identity.
 
     A file added and removed again, or a file left unlisted by a rule, moves its folder's time
     but no row; a reader comparing that folder with the tables would call the confirmed tables
     stale. Tables already newer keep their times (and stay as they were for ``rsync`` and
-    ``make``). The new time is the folders' own when it is ahead of this machine's clock (a
-    file server's), so that both sides of the comparison come from one clock. A file added in
-    the milliseconds between the check and this touch goes unnoticed, as one added while
-    tables are written does. Best effort: tables that cannot be touched stay as they are.
+    ``make``). Only changes made before the check began are vouched for, with the margin the
+    result cache gives mtimes (``RACY_NS``): a folder changed during the check (a file added
+    after its folder was walked) keeps the tables older than it, so readers still warn, and
+    the tables' new time is the check's start less that margin. A file server whose clock runs
+    ahead of this machine's by more than the margin gets no vouching (readers may warn).
+    Best effort: tables that cannot be touched stay as they are.
     """
+    vouched_ns = started_ns - RACY_NS
     try:
-        if min(os.stat(f).st_mtime_ns for f in out_files) >= folders_mtime_ns:
+        if min(os.stat(f).st_mtime_ns for f in out_files) >= folders_mtime_ns or folders_mtime_ns >= vouched_ns:
             return
-        stamp_ns = max(time.time_ns(), folders_mtime_ns)
         for f in out_files:
-            os.utime(f, ns=(os.stat(f).st_atime_ns, stamp_ns))
+            os.utime(f, ns=(os.stat(f).st_atime_ns, vouched_ns))
     except OSError:
         return
     stored = _record(root, out_files)

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from alflint.cli import main
+from alflint.exceptions import ALFWarning
 from alflint.indexer import run_index
 
 HOUR_AGO = time.time() - 3600
@@ -69,20 +70,22 @@ def test_a_changed_file_writes_the_tables_again(repo):
 
 
 @pytest.mark.parametrize("where", ["session", "collection"])
-def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describe(repo, where):
+def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describe(repo, where, monkeypatch):
     """A file added and removed again after the tables were written moves its folder's time
     but no row: --update writes nothing, yet leaves the tables no older than that folder, so
     that alflint.open and its loads do not call the index just confirmed stale."""
     import warnings
 
     import alflint
+    from alflint import stamp
 
+    monkeypatch.setattr(stamp, "RACY_NS", 0)  # no margin: the change comes right after the tables
     run_index(repo, update=True)
     session = repo / "lab" / "Subjects" / "subj" / "2021-06-01" / "001"
     folder = session if where == "session" else session / "alf"
     (folder / "scratch.tmp").write_bytes(b"")
     (folder / "scratch.tmp").unlink()
-    later = os.stat(repo / "datasets.pqt").st_mtime_ns + 10**9  # whatever the clock's tick
+    later = os.stat(repo / "datasets.pqt").st_mtime_ns + 1000  # after the tables, before the next check
     os.utime(folder, ns=(later, later))
     second = run_index(repo, update=True)
     assert not second.written
@@ -93,6 +96,22 @@ def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describ
     before = identity(repo)
     assert not run_index(repo, update=True).written  # as it left them: still up to date
     assert identity(repo) == before  # and tables already newer than the data keep their times
+
+
+def test_a_folder_changed_during_the_check_is_not_vouched_for(repo):
+    """A folder whose time is not older than the check's start (less the cache's margin) may
+    hold a file the check did not see: the tables keep their time and readers still warn."""
+    import alflint
+
+    run_index(repo, update=True)
+    before = identity(repo)
+    folder = repo / "lab" / "Subjects" / "subj" / "2021-06-01" / "001" / "alf"
+    during = time.time_ns() + 60 * 10**9  # as if changed once the next check had begun
+    os.utime(folder, ns=(during, during))
+    assert not run_index(repo, update=True).written
+    assert identity(repo) == before
+    with pytest.warns(ALFWarning, match="changed after the cache tables"):
+        alflint.open(repo, validate=False).load_object("lab/Subjects/subj/2021-06-01/001", "spikes", collection="alf")
 
 
 @pytest.mark.parametrize("touch", ["utime", "replace", "delete"])
