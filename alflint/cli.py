@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", dest="cache", action="store_false",
                        help="check every session folder again, even those unchanged since the last run "
                             "(results are cached in $XDG_CACHE_HOME/alflint)")
+    check.add_argument("--timing", action="store_true", help="print where the time went (phases, rules, content reads) to standard error")
     check.add_argument("--hash", action="store_true", help=argparse.SUPPRESS)
     check.add_argument("--force", action="store_true", help=argparse.SUPPRESS)
     check.add_argument("--lab", help=argparse.SUPPRESS)
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")
     _add_selection(index)
     index.add_argument("--format", default="text", help="report format when errors are found")
+    index.add_argument("--timing", action="store_true", help="print where the time went (phases, rules, content reads, tables) to standard error")
     index.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
 
     rules = sub.add_parser("rules", help="list every rule (code, name, severity, scope, summary)",
@@ -273,6 +275,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.format not in _formats(engine):
         sys.stderr.write(f"alflint: error: unknown format {args.format!r} (choose from {', '.join(_formats(engine))})\n")
         return EXIT_USAGE
+    if args.timing and args.load:
+        sys.stderr.write("alflint: error: --timing times a check; a report loaded with --load was not timed\n")
+        return EXIT_USAGE
+    engine.timing = args.timing
     if args.load:
         from .reporters import ReportLoadError, load_report
 
@@ -293,6 +299,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         args.format = "concise"  # --quiet: the issues only, one per line, no summary
     text = _render(report, args, engine)
     _emit(text, args.output_file)
+    if report.timing is not None:
+        from .timing import render
+
+        sys.stderr.write(render(report.timing))
     status = EXIT_OK if args.exit_zero and not report.internal_errors else _exit_status(report, args.strict)
     if args.index and status == EXIT_OK and not args.load:
         return _index(paths[0], args, (report, records) if records is not None else None)

@@ -23,6 +23,7 @@ from .gctune import rare_collections
 from .model import Issue, Report
 from .plugin.host import Plugins, load_plugins
 from .rule import Finding, Rule, RuleContext
+from . import timing
 from .walk import FileEntry, Walk, walk
 
 if TYPE_CHECKING:
@@ -105,6 +106,7 @@ class Engine:
     setup_issues: list[Issue] = field(default_factory=list)
     plugins: Plugins | None = None
     crashes: int = 0
+    timing: bool = False  #: time phases, rules and content reads (``Report.timing``; ``--timing``)
 
     @classmethod
     def create(
@@ -203,9 +205,11 @@ class Engine:
             _FORKED = (runner, chunks)
             try:
                 with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                    for found, crashed, done in pool.map(_run_chunk, range(len(chunks))):
+                    for found, crashed, done, timings in pool.map(_run_chunk, range(len(chunks))):
                         runner.issues += found
                         runner.crashes += crashed
+                        if timings is not None:
+                            timing.current().merge(timings)  # type: ignore[union-attr]
                         if progress is not None:
                             progress(done)
             finally:
@@ -249,13 +253,16 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-def _run_chunk(index: int) -> tuple[list[Issue], int, int]:
+def _run_chunk(index: int) -> tuple[list[Issue], int, int, Any]:
     """Worker side of a parallel run: check one chunk of sessions (state inherited by fork)."""
     runner, chunks = _FORKED
+    timings = timing.worker_timings()
+    if timings is not None:
+        runner.retime(timings)
     runner.issues, runner.crashes = [], 0
     for i in chunks[index]:
         runner.session(runner.sessions[i])
-    return runner.issues, runner.crashes, len(chunks[index])
+    return runner.issues, runner.crashes, len(chunks[index]), timings
 
 
 class _Runner:
@@ -264,7 +271,7 @@ class _Runner:
     def __init__(self, engine: "Engine", collection: Collection, only: Callable[[Rule], bool] | None = None, targets: set[str] | None = None):
         from .facts import facts_reader
 
-        facts = facts_reader()
+        self.read = facts_reader()
         self.engine = engine
         self.sessions = collection.sessions
         self.by_rel = {d.rel: d for d in collection.datasets}
@@ -273,7 +280,7 @@ class _Runner:
         for r in engine.active:
             if only is not None and not only(r):
                 continue
-            pair = (r, RuleContext(r, engine.options_for(r), collection, engine.config, facts))
+            pair = (r, RuleContext(r, engine.options_for(r), collection, engine.config, self.read))
             (self.per_name if r.per_name else self.by_scope[r.scope]).append(pair)
         #: by (file name, outside any session): the per-name rules' outcome and the other path
         #: rules that apply to that name
@@ -281,6 +288,25 @@ class _Runner:
         self.issues: list[Issue] = []
         self.crashes = 0
         self.targets = targets
+        timings = timing.current()
+        if timings is not None:
+            self.retime(timings)
+
+    def retime(self, timings: timing.Timings) -> None:
+        """Note the time of every rule and content read from now on in ``timings``."""
+        read = timing.timed_reader(self.read, timings)
+
+        def timed(pairs: list[tuple[Rule, RuleContext]]) -> list[tuple[Rule, RuleContext]]:
+            out = []
+            for r, ctx in pairs:
+                plain = getattr(r, "untimed", r)
+                ctx._facts = read
+                out.append((_TimedRule(plain, timing.timed_check(plain.check, f"{plain.code} {plain.name}", timings)), ctx))
+            return out
+
+        self.per_name = timed(self.per_name)
+        self.by_scope = {scope: timed(pairs) for scope, pairs in self.by_scope.items()}
+        self.name_memo.clear()  # it holds the rules it chose for each name
 
     def session(self, session: Session) -> None:
         datasets, objects = session.datasets, session.objects
@@ -366,6 +392,18 @@ class _Runner:
                 except Exception as exc:  # a broken rule must not abort the run
                     self.crashes += 1
                     self.issues.append(_internal("ALF900", _target_path(target), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
+
+
+class _TimedRule:
+    """A rule whose check is timed; everything else is the rule's own."""
+
+    __slots__ = ("untimed", "check")
+
+    def __init__(self, rule: Rule, check: Callable[..., Any]):
+        self.untimed, self.check = rule, check
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.untimed, name)
 
 
 def _enclosing_session(collection: Collection, path: str) -> str | None:
@@ -509,15 +547,18 @@ def check(
     content: bool | None = None,
     jobs: int = 1,
     cache: bool = False,
+    timing: bool = False,
 ) -> Report:
     """Check files or folders and return a :class:`Report`.
 
     Folders are walked whole. A file is checked in the context of its whole session (object
     and session rules need its siblings), but only issues about the objects and sessions the
-    given files belong to are kept. Options override the discovered configuration.
+    given files belong to are kept. Options override the discovered configuration. With
+    ``timing``, ``report.timing`` says where the time went (see :mod:`alflint.timing`).
     """
     abs_paths = _absolute(paths)
     engine = Engine.create(abs_paths[0], config=config, select=select, extend_select=extend_select, ignore=ignore, severity=severity, content=content)
+    engine.timing = timing
     return engine.check(abs_paths, jobs=jobs, cache=cache)
 
 
@@ -562,9 +603,17 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
     return abs_paths
 
 
+def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, **options: Any) -> Report:
+    with timing.recording(engine.timing) as timings:
+        report = _check_timed(engine, paths, collections, **options)
+    if timings is not None:
+        report.timing = timings.result(report.duration)
+    return report
+
+
 @rare_collections()
-def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
-           records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None) -> Report:
+def _check_timed(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
+                 records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
     report = Report(root=_report_root(abs_paths))
@@ -597,13 +646,17 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
                 continue
             collection = found
         else:
-            collection = collect(walk(folder, exclude))
+            with timing.phase("walk"):
+                tree = walk(folder, exclude)
+            with timing.phase("collect"):
+                collection = collect(tree)
         if collections is not None:
             collections.append(collection)
         if records is not None:
             from .partition import records_of
 
-            records.extend(records_of(collection))
+            with timing.phase("rows"):
+                records.extend(records_of(collection))
         bar = None
         if progress:
             from .progress import progress_bar

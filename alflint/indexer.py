@@ -158,12 +158,26 @@ def index(
     return result.sessions_path, result.datasets_path
 
 
-def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None,
-              ignore=None, extend_select=None, jobs=None, cache=True, content=None, checked=None) -> IndexResult:
+def run_index(root, out_dir=None, *, timing: bool = False, **options) -> IndexResult:
     """:func:`index`, returning the whole :class:`IndexResult`. ``checked`` is the
     ``(report, records)`` of a check of ``root`` just run (``alflint check --index``): the
-    tree is then not walked and checked a second time."""
+    tree is then not walked and checked a second time. With ``timing`` the report's
+    ``timing`` says where the time went, the tables' building and writing included (only
+    they when the check was ``checked``)."""
+    from . import timing as timings_of
+
+    started = time.perf_counter()
+    with timings_of.recording(timing) as timings:
+        result = _run_index(root, out_dir, timing=timing, **options)
+    if timings is not None:
+        result.report.timing = timings.result(time.perf_counter() - started)
+    return result
+
+
+def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, update=False, config=None, select=None,
+               ignore=None, extend_select=None, jobs=None, cache=True, content=None, checked=None, timing=False) -> IndexResult:
     from . import stamp
+    from .timing import phase
     from .engine import Engine
 
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
@@ -182,6 +196,7 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         started_ns -= int(report.duration * 1e9)
     else:
         engine = Engine.create(root, config=config, select=select, ignore=ignore, extend_select=extend_select, content=content)
+        engine.timing = timing
         # tables as the last --update left them are likely up to date: pyarrow is then never needed
         preload = not (update and cache and not hash_files and stamp.untouched(root, targets))
         report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache,
@@ -198,12 +213,15 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
         from .freshness import newest_folder_mtime_ns
         from .sessionrows import described_folders, newest_mtime
 
-        digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
-        if stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None):
+        with phase("tables: up to date?"):
+            digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
+            fresh = stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None)
+        if fresh:
             stamp.vouch(root, targets, newest_folder_mtime_ns(root, described_folders(root, sessions, packs)), started_ns)
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
                                sum(packed[0] for _, packed in packs), written=False)
-    from . import tables
+    with phase("tables: import"):
+        from . import tables
     if hash_files:
         datasets = _rows_of_packs(sessions, packs)
         eids = {s.path: eid for s, (eid, _) in zip(sessions, packs)}  # made by the workers
@@ -214,15 +232,19 @@ def run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, up
             if row is not None and row.hash and (row.file_size, row.mtime_ns) == (d.file_size, d.mtime_ns):
                 known[d] = row.hash
         todo = [d for d in datasets if d not in known]
-        known.update(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
+        with phase("tables: md5", len(todo)):
+            known.update(zip(todo, tables.md5_files([os.path.join(root, d.session, d.rel_path) for d in todo])))
         hashed = _drain([d._replace(hash=known[d]) for d in datasets])
         del datasets, known, todo
-        built = tables.build_tables(sessions, hashed, lab=lab, origin=root, store_mtime=True)
+        with phase("tables: build"):
+            built = tables.build_tables(sessions, hashed, lab=lab, origin=root, store_mtime=True)
     else:
-        built = tables.build_indexed_tables(sessions, packs, lab=lab, origin=root, store_mtime=update)
+        with phase("tables: build"):
+            built = tables.build_indexed_tables(sessions, packs, lab=lab, origin=root, store_mtime=update)
         del packs
     written_ns = time.time_ns()
-    paths = tables.write_tables(out, *built)
+    with phase("tables: write"):
+        paths = tables.write_tables(out, *built)
     if digest is not None:
         stamp.remember(root, targets, digest, written_ns)
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)
@@ -338,6 +360,7 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
             cache=getattr(args, "cache", True),
             content=False if getattr(args, "no_content", False) else None,
             checked=checked,
+            timing=getattr(args, "timing", False),
         )
     except IndexRefused as exc:
         fmt = getattr(args, "format", "text")
@@ -347,6 +370,10 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
     except ValueError as exc:  # e.g. a --lab that conflicts with a lab folder
         sys.stderr.write(f"alflint: error: {exc}\n")
         return 2
+    if result.report.timing is not None:
+        from .timing import render as render_timing
+
+        sys.stderr.write(render_timing(result.report.timing))
     if not getattr(args, "quiet", False):
         if result.left_out:
             print(f"Left out {len(result.left_out)} path(s) with errors or invalid names:")

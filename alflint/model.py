@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from .timing import TimingResult
 
 __all__ = ["SEVERITIES", "Issue", "Report", "severity_rank", "REPORT_VERSION"]
 
@@ -74,6 +77,8 @@ class Report:
     sessions: list[str] = field(default_factory=list)
     duration: float = 0.0
     internal_errors: int = 0
+    #: where the time went (phases, rules, content reads), when the check was asked to time itself
+    timing: TimingResult | None = None
 
     def extend(self, issues: Iterable[Issue]) -> None:
         self.issues.extend(issues)

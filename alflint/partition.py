@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .collect import _DATE_SHAPE, _DIGITS, Collection, _find_session, collect
+from . import timing
 from .ids import canonical_session_path, eid_of
 from .model import Issue
 from .sessionrows import pack
@@ -92,6 +93,7 @@ class Share:
     files: int = 0
     sessions: list[str] = field(default_factory=list)
     records: list[tuple] = field(default_factory=list)
+    timings: Any = None  #: a forked worker's timings (alflint.timing), when the check is timed
 
     def add(self, other: "Share") -> None:
         self.issues += other.issues
@@ -99,6 +101,8 @@ class Share:
         self.files += other.files
         self.sessions += other.sessions
         self.records += other.records
+        if other.timings is not None:
+            timing.current().merge(other.timings)  # type: ignore[union-attr]
 
 
 _FORKED: Any = None
@@ -121,12 +125,15 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
         raise ValueError("a check of changed files only must not fill the result cache")
     root = os.path.abspath(root)
     inside_session = _find_session(root.rstrip("/").split("/"), 1) is not None
-    top = walk(root, exclude, split=None if inside_session else is_session_folder)
+    with timing.phase("walk"):
+        top = walk(root, exclude, split=None if inside_session else is_session_folder)
     if len(top.units) < MIN_UNITS:
-        for unit in top.units:
-            _merge(top, walk(root, exclude, start=unit, visited=top.visited))
+        with timing.phase("walk", len(top.units)):
+            for unit in top.units:
+                _merge(top, walk(root, exclude, start=unit, visited=top.visited))
         top.units = []
-        return collect(top)
+        with timing.phase("collect"):
+            return collect(top)
     key = None
     if cache:
         from .cache import SHARDS, engine_key, mark_used, shard_of
@@ -191,6 +198,7 @@ def _merge(into: Walk, part: Walk) -> None:
 def _run_chunk(index: int) -> Share:
     """One chunk of session folders (in a worker, state inherited by fork), with its cache shard."""
     engine, root, exclude, work, records, key, visited, previous = _FORKED
+    timings = timing.worker_timings()
     shard, units = work[index]
     results = None
     if key is not None:
@@ -202,6 +210,7 @@ def _run_chunk(index: int) -> Share:
         for unit, (digest, unit_share) in fresh.items():
             results.put(unit, digest, unit_share)
         results.save(set(units))
+    share.timings = timings
     return share
 
 
@@ -210,15 +219,18 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
     """Walk session folders, take unchanged ones from the cache, collect and check the rest."""
     share, todo, stored, sizes = Share(), Walk(root=root), [], {}
     for unit in units:
-        part = walk(root, exclude, start=unit, visited=visited)
+        with timing.phase("walk"):
+            part = walk(root, exclude, start=unit, visited=visited)
         sizes[unit] = len(part.files)
         if results is not None:
             from .cache import fingerprint
 
-            digest, newest = fingerprint(part)
-            hit = results.get(unit, digest, records=records)
+            with timing.phase("result cache"):
+                digest, newest = fingerprint(part)
+                hit = results.get(unit, digest, records=records)
             if hit is not None:
                 share.add(hit)
+                timing.count("result cache: sessions reused")
                 continue
             if results.trusted(newest):
                 stored.append((unit, digest))
@@ -259,7 +271,8 @@ def _by_unit(share: Share, units: list[str]) -> dict[str, Share]:
 
 
 def _check_walk(engine: Any, tree: Walk, records: bool, previous: Any = None) -> Share:
-    collection = collect(tree)
+    with timing.phase("collect"):
+        collection = collect(tree)
     if previous is None:
         share = Share(issues=engine.run(collection), crashes=engine.crashes, files=len(collection.datasets))
     else:
@@ -269,6 +282,7 @@ def _check_walk(engine: Any, tree: Walk, records: bool, previous: Any = None) ->
         share = Share(issues=engine.run(collection, targets=_touched(collection, changed)), crashes=engine.crashes, files=len(changed))
     share.sessions = [s.key for s in collection.sessions]
     if records:
-        share.records = records_of(collection)
+        with timing.phase("rows"):
+            share.records = records_of(collection)
     collection.release()
     return share
