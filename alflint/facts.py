@@ -67,12 +67,14 @@ def fast_npy_facts(path: str, size: int) -> Any:
         head = read_at(path, 0, 512)
     except OSError:
         return None
-    m = _NPY_V1.match(head)
-    if m is None:
-        return None
-    key = (m.group(0), size)
+    # the memo is keyed by the header's bytes as its length field gives them: a header seen
+    # before (with its magic, version and every byte up to its end) needs no pattern match
+    key = (head[:10 + int.from_bytes(head[8:10], "little")], size)
     found = _NPY_SEEN.get(key)
     if found is None:
+        m = _NPY_V1.match(head)
+        if m is None or m.end() != len(key[0]):
+            return None
         found = _NPY_SEEN[key] = _npy_from_header(m, size) or _NOT_FAST
         if len(_NPY_SEEN) > 65536:  # a repository of unique shapes: keep memory bounded
             _NPY_SEEN.clear()

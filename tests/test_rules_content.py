@@ -201,6 +201,26 @@ def test_fast_npy_facts_leave_every_irregular_file_to_the_content_reader(tmp_pat
     assert fast_npy_facts(str(object_path), object_path.stat().st_size) is None
 
 
+def test_a_header_seen_before_vouches_only_for_files_of_the_very_same_header_bytes_and_size(tmp_path):
+    """The fast path remembers facts by the header bytes its length field spans, and the
+    size: a file whose length field is off, or whose data is cut, is never taken for the
+    valid file read before it."""
+    from alflint.facts import fast_npy_facts
+
+    good = npy_bytes(np.arange(10.0))
+    valid = tmp_path / "a.b.npy"
+    valid.write_bytes(good)
+    assert fast_npy_facts(str(valid), len(good)) is not None  # remembered now
+    length = int.from_bytes(good[8:10], "little")
+    for i, bad in enumerate([good[:8] + (length - 16).to_bytes(2, "little") + good[10:],  # length field short
+                             good[:8] + (length + 16).to_bytes(2, "little") + good[10:],  # and long
+                             good[:-8]]):  # one value cut off
+        path = tmp_path / f"bad{i}.b.npy"
+        path.write_bytes(bad)
+        assert fast_npy_facts(str(path), len(bad)) is None, i
+    assert fast_npy_facts(str(valid), len(good)) is not None
+
+
 @pytest.mark.parametrize(
     "ext, text",
     [

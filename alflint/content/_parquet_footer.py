@@ -893,10 +893,13 @@ class _Columns:
     """The columns a footer's schema list describes: names and the Arrow types pyarrow
     infers from the parquet types alone."""
 
-    __slots__ = ("names", "types")
+    __slots__ = ("names", "types", "settled")
 
     def __init__(self, names: tuple, types: tuple):
         self.names, self.types = names, types
+        #: by the stored ARROW:schema bytes: (types pyarrow settles on, pandas metadata), or
+        #: None when unsure; tables of one kind repeat both, so each pair is combined once
+        self.settled: dict[bytes, tuple | None] = {}
 
 
 _UNSURE = object()  # a schema list outside the safe subset
@@ -966,7 +969,7 @@ def _decode(footer: bytes) -> FooterSchema | None:
         return None
     if not isinstance(meta.get(1), int):  # version is required
         return None
-    names, types = list(columns.names), list(columns.types)
+    names = list(columns.names)
     # every row group must describe every column, or pyarrow would complain
     groups = meta.get(4)
     if not isinstance(groups, list):
@@ -987,32 +990,46 @@ def _decode(footer: bytes) -> FooterSchema | None:
         if not isinstance(value, bytes):
             return None
         metadata[key] = value
-    pandas = metadata.get(b"pandas")
     stored = metadata.get(b"ARROW:schema")
-    if stored is not None:
-        parsed = _ARROW_SEEN.get(stored, _MISSING)
-        if parsed is _MISSING:
-            parsed = _arrow_fields(stored)
-            if len(stored) <= _MEMO_BYTES:
-                if len(_ARROW_SEEN) >= _MEMO_ENTRIES:
-                    _ARROW_SEEN.clear()
-                _ARROW_SEEN[stored] = parsed
-        if parsed is None:
+    if stored is None:
+        return FooterSchema(num_rows, names, list(columns.types), metadata.get(b"pandas"))
+    settled = columns.settled.get(stored, _MISSING)
+    if settled is _MISSING:
+        settled = _settle(columns, stored)
+        if len(stored) <= _MEMO_BYTES and len(columns.settled) < _MEMO_ENTRIES:
+            columns.settled[stored] = settled
+    if settled is None:
+        return None
+    types, pandas = settled
+    return FooterSchema(num_rows, names, list(types), pandas)
+
+
+def _settle(columns: _Columns, stored: bytes) -> tuple | None:
+    """The Arrow types pyarrow settles on from the parquet types and the stored Arrow schema,
+    with the pandas metadata it then reports (the stored schema's, not the key-value list's);
+    None when unsure."""
+    parsed = _ARROW_SEEN.get(stored, _MISSING)
+    if parsed is _MISSING:
+        parsed = _arrow_fields(stored)
+        if len(stored) <= _MEMO_BYTES:
+            if len(_ARROW_SEEN) >= _MEMO_ENTRIES:
+                _ARROW_SEEN.clear()
+            _ARROW_SEEN[stored] = parsed
+    if parsed is None:
+        return None
+    fields, arrow_meta = parsed
+    if len(fields) != len(columns.names):
+        return None
+    stored_pandas = arrow_meta.get("pandas")
+    types = []
+    for name, inferred, (field_name, origin, dictionary) in zip(columns.names, columns.types, fields):
+        if field_name != name:
             return None
-        fields, arrow_meta = parsed
-        if len(fields) != len(names):
+        combined = _combine(inferred, origin, dictionary)
+        if combined is None:
             return None
-        # pyarrow's schema metadata is then the stored schema's, not the key-value list
-        stored_pandas = arrow_meta.get("pandas")
-        pandas = None if stored_pandas is None else stored_pandas.encode("utf-8")
-        for i, (name, origin, dictionary) in enumerate(fields):
-            if name != names[i]:
-                return None
-            combined = _combine(types[i], origin, dictionary)
-            if combined is None:
-                return None
-            types[i] = combined
-    return FooterSchema(num_rows, names, types, pandas)
+        types.append(combined)
+    return tuple(types), None if stored_pandas is None else stored_pandas.encode("utf-8")
 
 
 def read_schema(path: str | os.PathLike, size: int | None = None) -> FooterSchema | None:
