@@ -215,13 +215,15 @@ class Engine:
             finally:
                 _FORKED = None
         else:
-            for session in sessions:
-                runner.session(session)
-                if progress is not None:
-                    progress(1)
-        outside = [d for d in collection.datasets if d.session is None and (targets is None or d.rel in targets)]
-        runner.apply_path(outside)
-        runner.apply("repository", [collection])
+            with timing.phase(RULES_PHASE):
+                for session in sessions:
+                    runner.session(session)
+                    if progress is not None:
+                        progress(1)
+        with timing.phase(RULES_PHASE, 0):
+            outside = [d for d in collection.datasets if d.session is None and (targets is None or d.rel in targets)]
+            runner.apply_path(outside)
+            runner.apply("repository", [collection])
         self.crashes = runner.crashes
         if targets is not None:
             return [i for i in runner.issues if i.path in targets]
@@ -238,6 +240,10 @@ class Engine:
             session = _enclosing_session(target, path)  # e.g. a broken symlink inside a session
         return Issue(r.code, r.name, severity or self.decider.severity_of(r), path, message, session, collection_name, revision)
 
+
+#: The phase of ``--timing`` that holds the rules, the content reads and the engine's own
+#: work between them (its calls: the runs of the rules over a collection, or part of one).
+RULES_PHASE = "rules and reads"
 
 #: Distinct file names whose per-name rule outcomes one run remembers at most.
 _NAME_MEMO_SIZE = 200_000
@@ -260,8 +266,9 @@ def _run_chunk(index: int) -> tuple[list[Issue], int, int, Any]:
     if timings is not None:
         runner.retime(timings)
     runner.issues, runner.crashes = [], 0
-    for i in chunks[index]:
-        runner.session(runner.sessions[i])
+    with timing.phase(RULES_PHASE):
+        for i in chunks[index]:
+            runner.session(runner.sessions[i])
     return runner.issues, runner.crashes, len(chunks[index]), timings
 
 

@@ -2,7 +2,8 @@
 
 Off by default, and then nothing here runs. When a check is asked for timings, the engine
 wraps each rule's check function and the content reader in timed versions, and the walk,
-the collection and the row records note their time. Worker processes of a split check start
+the collection, the engine's runs of the rules (reads and its own work included) and the
+row records note their time. Worker processes of a split check start
 from empty timings and send theirs back with their share; the parent adds them up.
 
 Times are wall-clock seconds inside each process (``time.perf_counter_ns``), summed over
