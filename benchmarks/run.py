@@ -67,6 +67,8 @@ STEP_PYTHON = "python -c pass"
 STEP_HOOK_CHECK = "hook: alflint check <10 files>"
 STEP_HOOK_PC = "hook: pre-commit run alflint"
 WALK_STEPS = [STEP_FIND, STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_INDEX_COMPARE, STEP_MPDB]
+#: Steps alflint can time itself (``--timing``): check and index.
+TIMABLE = [STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_INDEX_COMPARE]
 PROFILABLE = [STEP_CHECK_PATH, STEP_CHECK, STEP_CHECK_CACHED, STEP_INDEX, STEP_INDEX_PATH, STEP_INDEX_UPDATE, STEP_INDEX_COMPARE, STEP_MPDB,
               STEP_HOOK_CHECK]
 
@@ -516,6 +518,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--markdown", action="store_true", help="print the tables as markdown")
     parser.add_argument("--profile", metavar="STEP", choices=PROFILABLE, help="also profile one step: " + ", ".join(repr(s) for s in PROFILABLE))
+    parser.add_argument("--timing", metavar="STEP", action="append", default=[], choices=TIMABLE,
+                        help="also run one step once more with alflint's --timing and print where its time went (repeatable): "
+                             + ", ".join(repr(s) for s in TIMABLE))
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -539,7 +544,7 @@ def main(argv: list[str] | None = None) -> int:
     alf = alflint_exe()
     py = sys.executable
     me = str(Path(__file__).resolve())
-    results: dict = {"meta": {}, "steps": {}, "api": {}, "targets": [], "same_pairs": None}
+    results: dict = {"meta": {}, "steps": {}, "api": {}, "targets": [], "same_pairs": None, "timing": {}}
     steps: dict[str, Step] = {}
     try:
         root, info = ensure_tree(base, files, args.seed, args.fresh)
@@ -682,17 +687,27 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  building an in-memory table of {args.api_rows} rows for {which} ...", flush=True)
                     child_json(f"{which} in-memory", ["api-rows", which, str(args.api_rows), str(scratch / "api-rows")])
 
+        prof_cmds = {
+            STEP_CHECK_PATH: ["check", str(root), "--no-content", "-q", *no_cache],
+            STEP_CHECK: ["check", str(root), "-q", *no_cache],
+            STEP_CHECK_CACHED: ["check", str(root), "-q"],
+            STEP_INDEX: ["index", str(root), "--out", str(scratch / "index-profile"), "-q"],
+            STEP_INDEX_UPDATE: ["index", str(root), "--out", str(out4), "--update", "-q"],
+            STEP_INDEX_COMPARE: ["index", str(root), "--out", str(out5), "--update", "--no-cache", "-q"],
+            STEP_INDEX_PATH: ["index", str(root), "--out", str(scratch / "index-profile"), "--no-content", "-q"],
+        }
+        (scratch / "index-profile").mkdir(exist_ok=True)
+        for name in args.timing:
+            proc = subprocess.run([*alf, *prof_cmds[name], "--timing"], env=env, capture_output=True, text=True, check=False)
+            at = proc.stderr.find("timing: ")
+            if proc.returncode not in (0, 1) or at < 0:
+                print(f"\n--timing of {name!r}: FAILED\n    {proc.stderr.strip()[-1500:]}")
+                results["timing"][name] = {"status": "FAILED", "stderr_tail": proc.stderr.strip()[-1500:]}
+                continue
+            text = proc.stderr[at:]
+            print(f"\nwhere the time of {name!r} went (alflint --timing; one more run, not in the table):\n{text}", end="")
+            results["timing"][name] = {"status": "ok", "text": text}
         if args.profile:
-            prof_cmds = {
-                STEP_CHECK_PATH: ["check", str(root), "--no-content", "-q", *no_cache],
-                STEP_CHECK: ["check", str(root), "-q", *no_cache],
-                STEP_CHECK_CACHED: ["check", str(root), "-q"],
-                STEP_INDEX: ["index", str(root), "--out", str(scratch / "index-profile"), "-q"],
-                STEP_INDEX_UPDATE: ["index", str(root), "--out", str(out4), "--update", "-q"],
-                STEP_INDEX_COMPARE: ["index", str(root), "--out", str(out5), "--update", "--no-cache", "-q"],
-                STEP_INDEX_PATH: ["index", str(root), "--out", str(scratch / "index-profile"), "--no-content", "-q"],
-            }
-            (scratch / "index-profile").mkdir(exist_ok=True)
             prof_dir = base / "profiles"
             if args.profile == STEP_MPDB:
                 (scratch / "mpdb-profile").mkdir(exist_ok=True)
@@ -709,6 +724,7 @@ def main(argv: list[str] | None = None) -> int:
 
         report(steps, results, n_files, args, skip_one, cache)
         failed = [s.name for s in steps.values() if s.status == "FAILED"] + [k for k, v in results["api"].items() if v.get("status") == "FAILED"]
+        failed += [f"--timing {k}" for k, v in results["timing"].items() if v["status"] == "FAILED"]
         if results["same_pairs"] is not None and not results["same_pairs"]["same"]:
             failed.append("same (session, rel_path) pairs")
         if failed:

@@ -35,7 +35,8 @@ def test_run_small_tree(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "TMPDIR": str(tmp_path)}
     out_json = tmp_path / "bench.json"
     proc = subprocess.run(
-        [sys.executable, str(RUN), "--files", "300", "--repeat", "2", "--dir", str(tmp_path / "tree"), "--json", str(out_json)],
+        [sys.executable, str(RUN), "--files", "300", "--repeat", "2", "--dir", str(tmp_path / "tree"), "--json", str(out_json),
+         "--timing", "check (content)"],
         check=False, capture_output=True, text=True, timeout=300, env=env,
     )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -52,8 +53,16 @@ def test_run_small_tree(tmp_path):
         assert re.search(re.escape(call) + r"\s+[\d,.]+\s+[\d,.]+", out), call
     assert "index >= 10x faster than make_parquet_db" in out and "every step <= 1 GiB" in out
 
+    # --timing: the content check once more, timed by alflint itself
+    assert "where the time of 'check (content)' went" in out
+    timing = out[out.index("where the time of 'check (content)' went"):]
+    assert re.search(r"\n  ALF501 malformed-content +\d+\.\d{3} ", timing), timing[:2000]
+    assert re.search(r"\n  npy +\d+\.\d{3} ", timing), timing[:2000]
+
     data = json.loads(out_json.read_text())
-    assert set(data) >= {"meta", "steps", "api", "targets", "same_pairs"}
+    assert set(data) >= {"meta", "steps", "api", "targets", "same_pairs", "timing"}
+    assert data["timing"]["check (content)"]["status"] == "ok"
+    assert data["timing"]["check (content)"]["text"].startswith("timing: ")
     assert data["meta"]["files"] == 300
     assert data["same_pairs"] == {"alflint": 300, "one": 300, "same": True}
     for name in TIMED:
