@@ -3,8 +3,8 @@
 Off by default, and then nothing here runs. When a check is asked for timings, the engine
 wraps each rule's check function and the content reader in timed versions, and the walk,
 the collection, the engine's runs of the rules (reads and its own work included) and the
-row records note their time. Worker processes of a split check start
-from empty timings and send theirs back with their share; the parent adds them up.
+row records note their time. Worker processes of a split check start from empty timings
+and send theirs back with their share; the parent adds them up.
 
 Times are wall-clock seconds inside each process (``time.perf_counter_ns``), summed over
 the processes: with two workers busy, the sums add up to about twice the wall time. A rule's
@@ -44,10 +44,6 @@ class TimingResult(NamedTuple):
     processes: int  #: processes that recorded (the parent and each worker)
     wall: float  #: seconds from start to end, as the user waited
     rows: tuple[TimingRow, ...]  #: by kind (phases, rules, reads), the costliest first within each
-
-    def seconds(self, kind: str, name: str) -> float:
-        """The seconds of one row, 0.0 when absent."""
-        return next((r.seconds for r in self.rows if (r.kind, r.name) == (kind, name)), 0.0)
 
 
 class Timings:
