@@ -402,7 +402,7 @@ def forget_footers(monkeypatch, learn_after):
     shapes after ``learn_after`` walked structs."""
     from alflint.content import _parquet_footer as footer
 
-    for memo in ("_SHAPES", "_SHAPE_SOURCES", "_SCHEMAS", "_FIELDS_SEEN", "_ARROW_SEEN"):
+    for memo in ("_SHAPES", "_SHAPE_SOURCES", "_SCHEMAS", "_FIELDS_SEEN", "_ARROW_SEEN", "_SETTLED"):
         monkeypatch.setattr(footer, memo, {})
     monkeypatch.setattr(footer, "_SCHEMA_LENGTHS", [])
     monkeypatch.setattr(footer, "LEARN_AFTER", learn_after)
@@ -410,6 +410,22 @@ def forget_footers(monkeypatch, learn_after):
     monkeypatch.setattr(footer, "_compiled", 0)
     monkeypatch.setattr(footer, "_walked", 0)
     return footer
+
+
+def test_the_settled_types_memo_is_bounded_across_table_kinds(tmp_path, monkeypatch):
+    """Tables of one kind but another length carry another stored ARROW:schema (pandas'
+    RangeIndex ``stop``), so the types settled per (schema list, stored schema) pair grow
+    with kinds times lengths: the memo keeps at most its bound in all, not per kind, and
+    what it answers after clearing stays right."""
+    footer = forget_footers(monkeypatch, learn_after=4096)
+    monkeypatch.setattr(footer, "_MEMO_ENTRIES", 8)
+    for kind in ("a", "b", "c"):
+        for rows in range(1, 7):
+            path = tmp_path / f"{kind}{rows}.pqt"
+            pd.DataFrame({f"{kind}_x": np.arange(rows), f"{kind}_y": np.ones(rows)}).to_parquet(path)
+            assert_fast_and_equal(path)
+            assert len(footer._SETTLED) <= 8
+    assert footer._SETTLED  # it was used
 
 
 @pytest.mark.parametrize("learned", [False, True], ids=["cold", "learned"])

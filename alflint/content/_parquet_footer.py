@@ -814,8 +814,11 @@ _FIELDS_SEEN: dict = {}
 #: do (pandas' RangeIndex ``stop`` is in it), but tables of equal length share it whole, and
 #: then neither the base64 nor the flatbuffer is decoded again (30-50 µs a footer).
 _ARROW_SEEN: dict = {}
+#: What :func:`_settle` made of each (schema columns, stored ARROW:schema) pair: the types
+#: pyarrow settles on and the pandas metadata it reports, or None.
+_SETTLED: dict = {}
 _MISSING = object()
-# What the memos of schema lists, Arrow fields and stored Arrow schemas keep at most:
+# What the memos of schema lists, Arrow fields, stored Arrow schemas and settled types keep at most:
 # entries, and bytes of a key (a 64 KB key is a table of about 1,000 columns): 16 MiB each
 # at worst.
 _MEMO_ENTRIES, _MEMO_BYTES = 256, 64 * 1024
@@ -893,13 +896,10 @@ class _Columns:
     """The columns a footer's schema list describes: names and the Arrow types pyarrow
     infers from the parquet types alone."""
 
-    __slots__ = ("names", "types", "settled")
+    __slots__ = ("names", "types")
 
     def __init__(self, names: tuple, types: tuple):
         self.names, self.types = names, types
-        #: by the stored ARROW:schema bytes: (types pyarrow settles on, pandas metadata), or
-        #: None when unsure; tables of one kind repeat both, so each pair is combined once
-        self.settled: dict[bytes, tuple | None] = {}
 
 
 _UNSURE = object()  # a schema list outside the safe subset
@@ -993,11 +993,14 @@ def _decode(footer: bytes) -> FooterSchema | None:
     stored = metadata.get(b"ARROW:schema")
     if stored is None:
         return FooterSchema(num_rows, names, list(columns.types), metadata.get(b"pandas"))
-    settled = columns.settled.get(stored, _MISSING)
+    key = (columns, stored)  # columns are memoised (by identity here): tables of one kind repeat both
+    settled = _SETTLED.get(key, _MISSING)
     if settled is _MISSING:
         settled = _settle(columns, stored)
-        if len(stored) <= _MEMO_BYTES and len(columns.settled) < _MEMO_ENTRIES:
-            columns.settled[stored] = settled
+        if len(stored) <= _MEMO_BYTES:
+            if len(_SETTLED) >= _MEMO_ENTRIES:
+                _SETTLED.clear()
+            _SETTLED[key] = settled
     if settled is None:
         return None
     types, pandas = settled
