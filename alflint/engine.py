@@ -611,15 +611,16 @@ def _absolute(paths: str | os.PathLike | Sequence[str | os.PathLike]) -> list[st
 
 
 def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, **options: Any) -> Report:
+    """:func:`_check_paths`, recording where the time went when the engine is asked to."""
     with timing.recording(engine.timing) as timings:
-        report = _check_timed(engine, paths, collections, **options)
+        report = _check_paths(engine, paths, collections, **options)
     if timings is not None:
         report.timing = timings.result(report.duration)
     return report
 
 
 @rare_collections()
-def _check_timed(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
+def _check_paths(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
                  records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
