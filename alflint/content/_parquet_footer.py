@@ -801,10 +801,7 @@ def _arrow_fields(raw: bytes) -> tuple[list, dict] | None:
             fb.floor = 0  # it reads below the vector: not the Arrow layout, read it all
             return None if (fields := _fields(fb, vector)) is None else (fields, metadata)
         fb.floor = 0
-        if len(key[0]) <= _MEMO_BYTES:
-            if len(_FIELDS_SEEN) >= _MEMO_ENTRIES:
-                _FIELDS_SEEN.clear()
-            _FIELDS_SEEN[key] = fields
+        _keep(_FIELDS_SEEN, key, len(key[0]), fields)
     return None if fields is None else (fields, metadata)
 
 
@@ -822,6 +819,15 @@ _MISSING = object()
 # entries, and bytes of a key (a 64 KB key is a table of about 1,000 columns): 16 MiB each
 # at worst.
 _MEMO_ENTRIES, _MEMO_BYTES = 256, 64 * 1024
+
+
+def _keep(memo: dict, key: object, size: int, value: object) -> None:
+    """Remember ``value`` under ``key`` (of ``size`` bytes) within the memos' bounds: keys
+    larger than ``_MEMO_BYTES`` are not kept, and a full memo is emptied first."""
+    if size <= _MEMO_BYTES:
+        if len(memo) >= _MEMO_ENTRIES:
+            memo.clear()
+        memo[key] = value
 
 
 def _fields(fb: _FB, vector: int) -> tuple | None:
@@ -997,10 +1003,7 @@ def _decode(footer: bytes) -> FooterSchema | None:
     settled = _SETTLED.get(key, _MISSING)
     if settled is _MISSING:
         settled = _settle(columns, stored)
-        if len(stored) <= _MEMO_BYTES:
-            if len(_SETTLED) >= _MEMO_ENTRIES:
-                _SETTLED.clear()
-            _SETTLED[key] = settled
+        _keep(_SETTLED, key, len(stored), settled)
     if settled is None:
         return None
     types, pandas = settled
@@ -1014,10 +1017,7 @@ def _settle(columns: _Columns, stored: bytes) -> tuple | None:
     parsed = _ARROW_SEEN.get(stored, _MISSING)
     if parsed is _MISSING:
         parsed = _arrow_fields(stored)
-        if len(stored) <= _MEMO_BYTES:
-            if len(_ARROW_SEEN) >= _MEMO_ENTRIES:
-                _ARROW_SEEN.clear()
-            _ARROW_SEEN[stored] = parsed
+        _keep(_ARROW_SEEN, stored, len(stored), parsed)
     if parsed is None:
         return None
     fields, arrow_meta = parsed
