@@ -141,7 +141,7 @@ def test_not_npy(tmp_path):
     path = tmp_path / "x.npy"
     path.write_bytes(b"PK\x03\x04 this is a zip, not an array" * 4)
     assert "not an .npy file" in str(error_of(path, "npy"))
-    pickle.dump([1, 2, 3], open(path, "wb"))
+    path.write_bytes(pickle.dumps([1, 2, 3]))  # closed before reading: a pickle, not an empty file
     assert "not an .npy file" in str(error_of(path, "npy"))
 
 
