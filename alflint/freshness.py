@@ -6,8 +6,9 @@ session folder (or one between it and the root) is newer than the tables, and lo
 the folders they read from. ``index --update``, when it finds the tables already hold what it
 would write, makes them no older than every folder they describe that changed before its
 check began (:func:`alflint.stamp.vouch`): the index it has just confirmed must not be called
-stale, nor a change it did not see hidden. Times
-are integer nanoseconds, as the file system gives them. Standard library only.
+stale, nor a change it did not see hidden. Tables it writes get the time their check began
+(:func:`date_to_check_start`), so a file added while it ran is not hidden either. Times are
+integer nanoseconds, as the file system gives them. Standard library only.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import time
 from typing import Iterable
 
-__all__ = ["newest_folder_mtime_ns"]
+__all__ = ["newest_folder_mtime_ns", "date_to_check_start"]
 
 
 def newest_folder_mtime_ns(root: str | os.PathLike, folders: Iterable[str | os.PathLike]) -> int:
@@ -36,3 +37,27 @@ def newest_folder_mtime_ns(root: str | os.PathLike, folders: Iterable[str | os.P
                 return time.time_ns()
             folder = os.path.dirname(folder)
     return newest
+
+
+def date_to_check_start(tables: Iterable[str | os.PathLike], started_ns: int) -> None:
+    """Give tables just written the time at which the check they come from began.
+
+    The tables describe the tree as the check saw it. A file added to a folder after the walk
+    had listed that folder is not in them, and it moves the folder's time past the check's
+    start, but not past the write: stamped with the time of the write, tables that miss the
+    file would look fresh to every reader. A folder changed before the check began keeps an
+    older time (a file system stamps changes with a clock that lags the one ``started_ns``
+    was read from, never leads it, on a local disk), so no reader warns about it. That lag is
+    the file system's clock tick (a few ms): a file added within it after the check began
+    may look older and go unwarned, as it did before; the walk rarely reaches a folder that
+    soon. On a file server whose clock runs ahead of this machine's, a folder changed just
+    before the check may look newer (readers warn; indexing again settles it). Best effort:
+    tables that cannot be touched keep their times.
+    """
+    for path in tables:
+        try:
+            st = os.stat(path)
+            if st.st_mtime_ns > started_ns:
+                os.utime(path, ns=(st.st_atime_ns, started_ns))
+        except OSError:
+            pass

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Iterator, Sequence
 
 from .collect import Collection
 from .exceptions import ALFInvalid
+from .freshness import date_to_check_start
 from .model import Report
 from .sessionrows import DATASETS_FILE, SESSIONS_FILE
 
@@ -245,6 +246,7 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
     written_ns = time.time_ns()
     with phase("tables: write"):
         paths = tables.write_tables(out, *built)
+    date_to_check_start(paths, started_ns)
     if digest is not None:
         stamp.remember(root, targets, digest, written_ns)
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)

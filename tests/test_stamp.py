@@ -191,3 +191,68 @@ def test_untouched_needs_a_readable_record_and_the_tables_as_it_left_them(repo, 
         path.write_text(record)
     assert not stamp.untouched(str(repo), targets)
     assert run_index(repo, update=True).written  # and up_to_date says the same, without a traceback
+
+
+WRITER_RULES = '''"""A writer that adds a file while the check runs (after the walk), as an acquisition rig may.
+
+It waits a moment first: file systems stamp times with a clock that ticks every few ms, and a
+change within the tick the check began in cannot be told from one made just before.
+"""
+import time
+
+import numpy as np
+from alflint.plugin import hookimpl
+from alflint.rule import rule
+
+TARGET = {target!r}
+
+
+@rule("LAB901", "concurrent-writer", "info", "path")
+def concurrent_writer(dataset, ctx):
+    """Adds spikes.amps.npy next to the first dataset it sees (once)."""
+    import os
+    if not os.path.exists(TARGET):
+        time.sleep(0.05)
+        np.save(TARGET, np.ones(5))
+    return ()
+
+
+@hookimpl
+def alflint_rules():
+    return [concurrent_writer]
+'''
+
+
+@pytest.mark.parametrize("where", ["session", "collection"])
+@pytest.mark.parametrize("update", [False, True])
+def test_a_file_added_while_the_index_runs_leaves_the_tables_stale_to_readers(repo, where, update):
+    """Tables describe the tree as the check saw it. A file added once its folder was walked is
+    not in them: its folder must be newer than the tables, so readers say they are stale (it
+    was older when the tables were stamped with the time of their write)."""
+    import warnings
+
+    import alflint
+
+    session = repo / "lab" / "Subjects" / "subj" / "2021-06-01" / "001"
+    target = (session if where == "session" else session / "alf") / "spikes.amps.npy"
+    (repo / "writer_rules.py").write_text(WRITER_RULES.format(target=str(target)))
+    (repo / "alflint.toml").write_text('extend-select = ["LAB"]\nplugins = ["writer_rules.py"]\nexclude = ["writer_rules.py", "alflint.toml"]\n')
+    result = run_index(repo, update=update)
+    assert result.written and target.exists()
+    assert "spikes.amps.npy" not in " ".join(pq.read_table(repo / "datasets.pqt").column("rel_path").to_pylist())
+    if where == "session":
+        with pytest.warns(ALFWarning, match="older than the data"):
+            alflint.open(repo, validate=False)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            repo_ = alflint.open(repo, validate=False)
+        with pytest.warns(ALFWarning, match="alf changed after the cache tables"):
+            repo_.load_object("lab/Subjects/subj/2021-06-01/001", "spikes", collection="alf")
+    # indexed again, the tables hold the file and nobody warns
+    (repo / "writer_rules.py").write_text(WRITER_RULES.format(target=str(target)))
+    assert run_index(repo, update=update).written
+    assert "spikes.amps.npy" in " ".join(pq.read_table(repo / "datasets.pqt").column("rel_path").to_pylist())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        alflint.open(repo, validate=False).load_object("lab/Subjects/subj/2021-06-01/001", "spikes", collection="alf")
