@@ -299,12 +299,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
         args.format = "concise"  # --quiet: the issues only, one per line, no summary
     text = _render(report, args, engine)
     _emit(text, args.output_file)
-    if report.timing is not None:
-        from .timing import render
+    status = EXIT_OK if args.exit_zero and not report.internal_errors else _exit_status(report, args.strict)
+    indexing = args.index and status == EXIT_OK and not args.load
+    if args.timing and report.timing is not None and not (indexing and records is not None):
+        from .timing import render  # else the index prints the check's timings with its own
 
         sys.stderr.write(render(report.timing))
-    status = EXIT_OK if args.exit_zero and not report.internal_errors else _exit_status(report, args.strict)
-    if args.index and status == EXIT_OK and not args.load:
+    if indexing:
         return _index(paths[0], args, (report, records) if records is not None else None)
     return status
 

@@ -23,7 +23,7 @@ import time
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, NamedTuple
 
-__all__ = ["TimingRow", "TimingResult", "Timings", "current", "recording", "worker_timings", "phase", "count", "timed_check", "timed_reader", "render"]
+__all__ = ["TimingRow", "TimingResult", "Timings", "current", "recording", "worker_timings", "phase", "count", "timed_check", "timed_reader", "combine", "render"]
 
 #: Kinds of rows, in the order they are shown.
 KINDS = ("phase", "rule", "read")
@@ -176,6 +176,17 @@ def timed_reader(read: Callable[[Any], Any], timings: Timings) -> Callable[[Any]
             timings.add("read", (parts.extension if parts is not None else dataset.extension) or "(none)", ns)
 
     return timed_read
+
+
+def combine(first: TimingResult, then: TimingResult) -> TimingResult:
+    """The timings of two steps run one after the other (a check, then the index built from
+    it): wall times add up, and so do the rows of the same kind and name."""
+    timings = Timings()
+    timings.pids = set()
+    for row in (*first.rows, *then.rows):
+        timings.add(row.kind, row.name, round(row.seconds * 1e9), row.calls)
+    combined = timings.result(first.wall + then.wall)
+    return combined._replace(processes=max(first.processes, then.processes))
 
 
 #: Rows shown of each table (the rest are summed on one line; ``Report.timing`` has them all).

@@ -161,11 +161,22 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "alflint", *args], capture_output=True, text=True)
 
 
-def test_cli_prints_timing_tables_to_stderr_and_leaves_the_report_alone(tmp_path):
+def test_cli_prints_timing_tables_to_stderr_and_adds_them_to_the_json_report(tmp_path):
     small_repo(tmp_path)
     done = run_cli("check", str(tmp_path), "--timing", "--format", "json", "--no-cache")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["summary"]["files_checked"] == 5  # stdout is still the JSON report
+    doc = json.loads(done.stdout)  # stdout is still the JSON report, with the timings in it
+    assert doc["summary"]["files_checked"] == 5
+    assert doc["timing"]["processes"] == 1 and doc["timing"]["wall_seconds"] > 0
+    assert [k for k in doc["timing"]] == ["wall_seconds", "processes", "rows"]
+    kinds = [row["kind"] for row in doc["timing"]["rows"]]
+    assert kinds == sorted(kinds, key=["phase", "rule", "read"].index) and set(kinds) == {"phase", "rule", "read"}
+    reads = {row["name"]: row["calls"] for row in doc["timing"]["rows"] if row["kind"] == "read"}
+    assert reads == {"npy": 3, "pqt": 1, "json": 1}
+    assert all(list(row) == ["kind", "name", "seconds", "calls"] for row in doc["timing"]["rows"])
+    assert sum(line.lstrip().startswith('{"kind": ') for line in done.stdout.splitlines()) == len(kinds)  # one row a line
+    untimed = json.loads(run_cli("check", str(tmp_path), "--format", "json", "--no-cache").stdout)
+    assert "timing" not in untimed and list(untimed) == list(doc)[:-1]
     lines = done.stderr.splitlines()
     assert lines[0].startswith("timing: ") and "summed over 1 process" in lines[0]
     assert any(line.split()[:2] == ["ALF501", "malformed-content"] for line in lines)
@@ -214,3 +225,50 @@ def test_the_engines_own_workers_send_their_timings_back_too(tmp_path):
     assert rows(report, "read")["npy"].calls == files
     engine.timing = False
     assert engine.check_tree(tmp_path, jobs=2)[0].issues == report.issues
+
+
+def test_a_timed_json_report_loads_back_with_its_timings(tmp_path):
+    from alflint.reporters import load_report
+
+    small_repo(tmp_path / "r")
+    saved = tmp_path / "report.json"
+    done = run_cli("check", str(tmp_path / "r"), "--timing", "--format", "json", "--no-cache", "--output-file", str(saved))
+    assert done.returncode == 0, done.stderr
+    report = load_report(saved)
+    doc = json.loads(saved.read_text())
+    assert report.timing.processes == doc["timing"]["processes"]
+    assert [tuple(r) for r in report.timing.rows] == [tuple(row.values()) for row in doc["timing"]["rows"]]
+    again = run_cli("check", "--load", str(saved), "--format", "json")
+    assert again.returncode == 0 and again.stdout == saved.read_text()  # the same document, byte for byte
+    assert "timing" not in again.stderr  # not asked for, and not timed now
+    assert "timing" not in run_cli("check", "--load", str(saved), "--format", "concise").stderr
+
+
+def test_a_damaged_timing_in_a_loaded_report_is_one_clear_line(tmp_path):
+    saved = tmp_path / "report.json"
+    saved.write_text(run_cli("check", str(small_repo(tmp_path / "r")), "--timing", "--format", "json", "--no-cache").stdout)
+    doc = json.loads(saved.read_text())
+    doc["timing"]["rows"][0]["calls"] = "many"
+    saved.write_text(json.dumps(doc))
+    done = run_cli("check", "--load", str(saved))
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"alflint: error: cannot load report {saved}: malformed timing: row 0 needs kind and name "
+                                   "(strings), seconds (a number) and calls (an integer)")
+
+
+def test_check_index_timing_is_one_block_holding_the_check_and_the_tables(tmp_path):
+    small_repo(tmp_path / "r")
+    out = tmp_path / "out"
+    out.mkdir()
+    done = run_cli("check", str(tmp_path / "r"), "--index", "--out", str(out), "--timing", "--no-cache", "-q")
+    assert done.returncode == 0, done.stderr
+    assert (out / "datasets.pqt").is_file()
+    lines = done.stderr.splitlines()
+    assert sum(line.startswith("timing: ") for line in lines) == 1, done.stderr
+    names = [line.split()[0] for line in lines if line.startswith("  ")]
+    assert names.count("walk") == 1 and "tables:" in names and "ALF501" in names and "npy" in names
+    def walks(stderr: str) -> str:
+        return next(line.split()[-1] for line in stderr.splitlines() if line.split()[:1] == ["walk"])
+
+    alone = run_cli("check", str(tmp_path / "r"), "--timing", "--no-cache", "-q")
+    assert walks(done.stderr) == walks(alone.stderr)  # walked once: the index used the check's records

@@ -18,6 +18,8 @@ from ._common import PathDisplay, ReportLoadError, dump_json, ordered, tool_vers
 
 #: Keys of every issue object, in output order.
 ISSUE_KEYS: tuple[str, ...] = ("code", "name", "severity", "path", "message", "session", "collection", "revision")
+#: Keys of every row of ``timing.rows``, in output order (a :class:`alflint.timing.TimingRow`).
+TIMING_ROW_KEYS: tuple[str, ...] = ("kind", "name", "seconds", "calls")
 
 
 def document(report: Report, display: PathDisplay) -> dict[str, Any]:
@@ -27,7 +29,7 @@ def document(report: Report, display: PathDisplay) -> dict[str, Any]:
         record = {key: getattr(issue, key, None) for key in ISSUE_KEYS}
         record["path"] = path
         issues.append(record)
-    return {
+    doc = {
         "version": REPORT_VERSION,
         "tool": {"name": "alflint", "version": tool_version()},
         "root": None if report.root is None else display("."),
@@ -35,6 +37,11 @@ def document(report: Report, display: PathDisplay) -> dict[str, Any]:
         "sessions": sorted(report.sessions),
         "issues": issues,
     }
+    if report.timing is not None:  # only when the check was timed (--timing)
+        processes, wall, rows = report.timing
+        doc["timing"] = {"wall_seconds": round(wall, 6), "processes": processes,
+                         "rows": [dict(zip(TIMING_ROW_KEYS, (r.kind, r.name, round(r.seconds, 6), r.calls))) for r in rows]}
+    return doc
 
 
 def render(
@@ -46,7 +53,7 @@ def render(
     display: PathDisplay,
 ) -> str:
     """The JSON document: indented, one issue per line, non-ASCII kept, ending with a newline."""
-    return dump_json(document(report, display), records=frozenset({"issues"}))
+    return dump_json(document(report, display), records=frozenset({"issues", "rows"}))
 
 
 def _read(source: Any) -> Any:
@@ -104,6 +111,7 @@ def load(source: Any) -> Report:
         data.setdefault("name", "")
         data["path"] = _root_relative(record["path"], root)
         issues.append(Issue.from_dict(data))
+    timing = _timing(doc.get("timing"))
     try:
         return Report(
             issues=issues,
@@ -113,6 +121,27 @@ def load(source: Any) -> Report:
             sessions=[str(s) for s in doc.get("sessions") or []],
             duration=float(summary.get("duration_seconds", 0.0)),
             internal_errors=int(summary.get("internal_errors", 0)),
+            timing=timing,
         )
     except (TypeError, ValueError) as exc:
         raise ReportLoadError(f"malformed summary: {exc}") from exc
+
+
+def _timing(data: Any) -> Any:
+    """The ``timing`` object of a report as a :class:`~alflint.timing.TimingResult` (None when absent)."""
+    if data is None:
+        return None
+    from ..timing import TimingResult, TimingRow
+
+    if not isinstance(data, Mapping) or not isinstance(data.get("rows"), list):
+        raise ReportLoadError("malformed timing: not an object with a 'rows' list")
+    rows = []
+    for n, row in enumerate(data["rows"]):
+        if not (isinstance(row, Mapping) and isinstance(row.get("kind"), str) and isinstance(row.get("name"), str)
+                and isinstance(row.get("seconds"), (int, float)) and isinstance(row.get("calls"), int)):
+            raise ReportLoadError(f"malformed timing: row {n} needs kind and name (strings), seconds (a number) and calls (an integer)")
+        rows.append(TimingRow(row["kind"], row["name"], float(row["seconds"]), row["calls"]))
+    try:
+        return TimingResult(int(data.get("processes", 1)), float(data.get("wall_seconds", 0.0)), tuple(rows))
+    except (TypeError, ValueError) as exc:
+        raise ReportLoadError(f"malformed timing: {exc}") from exc
