@@ -44,6 +44,7 @@ import hashlib
 import operator
 import os
 import re
+import time
 import uuid
 import warnings
 from pathlib import Path
@@ -429,6 +430,7 @@ class Repository:
         self._rows_cache: dict[str, _Rows] = {}
         self._validated: set[frozenset] = set()
         self._paths_cache: dict[str, Path] = {}
+        self._root_text = str(self.root)
 
     def __repr__(self) -> str:
         return f"Repository({str(self.root)!r}, {len(self._sessions)} sessions, {len(self._datasets)} datasets, from {self.source})"
@@ -550,18 +552,27 @@ class Repository:
         cached = self._paths_cache.get(key)
         if cached is not None:
             return cached
+        return self._locate(key)[0]
+
+    def _locate(self, key: str) -> tuple[Path, int | None]:
+        """:meth:`eid2path` of an eid in the sessions table, and the folder's mtime (None when
+        it is not on disk): one ``stat`` of plain strings, as ``open`` asks for every session."""
         rec = self._session_records[key]
-        head = self.root / rec["lab"] / "Subjects" if rec["lab"] else self.root
-        base = head / rec["subject"] / rec["date"]
-        path = base / f"{rec['number']:03d}"
-        if not path.exists():
-            for width in (1, 2):
-                other = base / f"{rec['number']:0{width}d}"
-                if other.exists():
-                    path = other
-                    break
-        self._paths_cache[key] = path
-        return path
+        sep = os.sep
+        head = f"{self._root_text}{sep}{rec['lab']}{sep}Subjects" if rec["lab"] else self._root_text
+        base = f"{head}{sep}{rec['subject']}{sep}{rec['date']}{sep}"
+        number = rec["number"]
+        found, mtime_ns = f"{base}{number:03d}", None
+        for width in (3, 1, 2):  # padded as ONE writes it, else unpadded as on disk
+            candidate = f"{base}{number:0{width}d}"
+            try:
+                mtime_ns = os.stat(candidate).st_mtime_ns
+            except OSError:
+                continue
+            found = candidate
+            break
+        path = self._paths_cache[key] = Path(found)
+        return path, mtime_ns
 
     def list_subjects(self) -> list[str]:
         """The subjects, sorted and unique."""
@@ -1120,6 +1131,20 @@ def _date_range(value: Any) -> tuple[str | None, str | None]:
     raise ValueError("date_range takes a date or a list of one or two dates")
 
 
+def _newest_session_mtime_ns(repo: Repository) -> int:
+    """The newest mtime of the session folders of ``repo`` and of the folders between them
+    and its root (:func:`alflint.freshness.newest_folder_mtime_ns`), locating each session
+    folder with the same ``stat`` that gives its time; a missing one counts as now."""
+    newest, parents = 0, set()
+    for key in repo._session_records:
+        path, mtime_ns = repo._locate(key)
+        if mtime_ns is None:
+            return time.time_ns()
+        newest = max(newest, mtime_ns)
+        parents.add(os.path.dirname(path))
+    return max(newest, newest_folder_mtime_ns(repo.root, parents))
+
+
 def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> Repository:
     """Open the ALF repository at ``root`` for listing and loading.
 
@@ -1138,8 +1163,7 @@ def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> 
         repo = Repository(root_path, sessions, datasets, validate=validate, source="tables")
         written = min(t.stat().st_mtime_ns for t in tables)
         repo._tables_mtime_ns = written
-        session_dirs = [repo.eid2path(e) for e in repo._session_records]
-        if newest_folder_mtime_ns(root_path, session_dirs) > written:
+        if _newest_session_mtime_ns(repo) > written:
             warnings.warn(
                 f"the cache tables in {root_path} are older than the data (files were added or removed "
                 "since they were written); run `alflint index` to refresh them",

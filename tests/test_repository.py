@@ -367,6 +367,38 @@ def test_tables_are_used_and_staleness_warned(tmp_path):
         alflint.open(tmp_path)
 
 
+def test_tables_find_unpadded_session_folders_and_warn_when_one_changes_or_goes(tmp_path):
+    """open() locates each session folder as on disk (``1`` as well as ``001``) with the stat
+    that gives its time: fresh tables are silent, a changed or vanished folder is stale."""
+    for session in ("mouse/2021-06-01/1", "mouse/2021-06-01/002", "lab/Subjects/rat/2021-06-02/03"):
+        make_session(tmp_path, session)
+        np.save(tmp_path / session / "trials.goCue_times.npy", np.arange(3.0))
+    scanned = alflint.open(tmp_path, scan=True)  # alflint index refuses unpadded numbers (ALF404)
+    scanned.sessions.to_parquet(tmp_path / "sessions.pqt")
+    scanned.datasets.to_parquet(tmp_path / "datasets.pqt")
+    old = time.time() - 100
+    for dirpath, _, _ in os.walk(tmp_path):
+        os.utime(dirpath, (old, old))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        repo = alflint.open(tmp_path)
+    assert repo.source == "tables"
+    root = tmp_path.resolve()
+    assert repo.eid2path(repo.to_eid("mouse/2021-06-01/001")) == root / "mouse/2021-06-01/1"
+    assert repo.eid2path(repo.to_eid("mouse/2021-06-01/2")) == root / "mouse/2021-06-01/002"
+    assert repo.eid2path(repo.to_eid("lab/Subjects/rat/2021-06-02/3")) == root / "lab/Subjects/rat/2021-06-02/03"
+    assert list(repo.load_object(repo.to_eid("mouse/2021-06-01/1"), "trials")) == ["goCue_times"]
+    for changed in ("mouse/2021-06-01/1", "lab/Subjects/rat/2021-06-02/03", "lab/Subjects/rat"):
+        os.utime(tmp_path / changed)  # now: after the tables
+        with pytest.warns(ALFWarning, match="older than the data"):
+            alflint.open(tmp_path)
+        os.utime(tmp_path / changed, (old, old))
+    os.rename(tmp_path / "mouse/2021-06-01/1", tmp_path / "gone")
+    os.utime(tmp_path / "mouse/2021-06-01", (old, old))
+    with pytest.warns(ALFWarning, match="older than the data"):
+        alflint.open(tmp_path)
+
+
 def test_size_mismatch_warns_once(tmp_path):
     make_seed(tmp_path)
     repo = alflint.open(tmp_path)
