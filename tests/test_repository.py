@@ -332,17 +332,23 @@ def test_short_keys_and_check_hash(tmp_path):
         repo.load_object(eid, "spikes", check_hash=True)
 
 
-def test_tables_are_used_and_staleness_warned(tmp_path):
-    make_seed(tmp_path)
-    scanned = alflint.open(tmp_path)
-    scanned.sessions.to_parquet(tmp_path / "sessions.pqt")
-    scanned.datasets.to_parquet(tmp_path / "datasets.pqt")
+def tables_older_than_nothing(root: Path) -> tuple[repository.Repository, float]:
+    """Tables of a scan of ``root`` written into it, every folder made 100 s older than them,
+    and the repository opened from them without a warning; also the folders' age (a time)."""
+    scanned = alflint.open(root, scan=True)
+    scanned.sessions.to_parquet(root / "sessions.pqt")
+    scanned.datasets.to_parquet(root / "datasets.pqt")
     old = time.time() - 100
-    for dirpath, dirnames, _ in os.walk(tmp_path):
+    for dirpath, _, _ in os.walk(root):
         os.utime(dirpath, (old, old))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        repo = alflint.open(tmp_path)
+        return alflint.open(root), old
+
+
+def test_tables_are_used_and_staleness_warned(tmp_path):
+    make_seed(tmp_path)
+    repo, old = tables_older_than_nothing(tmp_path)
     assert repo.source == "tables" and repo.list_datasets(SESSION) == ALL
     # a file added deep in a collection: noticed when loading from that folder
     np.save(tmp_path / SESSION / "alf/probe00/spikes.amps.npy", np.zeros(5))
@@ -373,15 +379,7 @@ def test_tables_find_unpadded_session_folders_and_warn_when_one_changes_or_goes(
     for session in ("mouse/2021-06-01/1", "mouse/2021-06-01/002", "lab/Subjects/rat/2021-06-02/03"):
         make_session(tmp_path, session)
         np.save(tmp_path / session / "trials.goCue_times.npy", np.arange(3.0))
-    scanned = alflint.open(tmp_path, scan=True)  # alflint index refuses unpadded numbers (ALF404)
-    scanned.sessions.to_parquet(tmp_path / "sessions.pqt")
-    scanned.datasets.to_parquet(tmp_path / "datasets.pqt")
-    old = time.time() - 100
-    for dirpath, _, _ in os.walk(tmp_path):
-        os.utime(dirpath, (old, old))
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        repo = alflint.open(tmp_path)
+    repo, old = tables_older_than_nothing(tmp_path)  # scan-made: alflint index refuses unpadded numbers (ALF404)
     assert repo.source == "tables"
     root = tmp_path.resolve()
     assert repo.eid2path(repo.to_eid("mouse/2021-06-01/001")) == root / "mouse/2021-06-01/1"
