@@ -50,9 +50,13 @@ def date_to_check_start(tables: Iterable[str | os.PathLike], started_ns: int) ->
     was read from, never leads it, on a local disk), so no reader warns about it. That lag is
     the file system's clock tick (a few ms): a file added within it after the check began
     may look older and go unwarned, as it did before; the walk rarely reaches a folder that
-    soon. On a file server whose clock runs ahead of this machine's, a folder changed just
-    before the check may look newer (readers warn; indexing again settles it). Best effort:
-    tables that cannot be touched keep their times.
+    soon. A file server stamps with its own clock: one running ahead of this machine's makes a
+    folder changed just before the check look newer (readers warn; indexing again settles
+    it), one running behind hides a change made that much after the start (as the time of
+    the write hid every change). Unlike :func:`alflint.stamp.vouch` there is no margin for
+    such clocks: this runs on every index, and a margin would make readers warn after every
+    script that writes data and indexes it within seconds. Best effort: tables that cannot
+    be touched keep their times.
     """
     for path in tables:
         try:
