@@ -676,6 +676,25 @@ def test_tables_of_equal_length_share_their_decoded_arrow_schema(tmp_path, monke
     assert read_schema(paths[1]).types[2].endswith("tz=Europe/Paris]")  # from the stored schema alone
 
 
+def test_tables_of_one_kind_keep_their_own_rows_size_and_index_columns(tmp_path):
+    """What the columns of a kind of table come to is worked out once, yet every file keeps
+    its own row count and size, and the same names and types with other pandas metadata
+    (``b`` a column here, the index there) are another kind."""
+    frame = pd.DataFrame({"a": np.arange(9, dtype="int64"), "b": np.array([3, 1, 4, 1, 5, 9, 2, 6, 5], dtype="int64")})
+    written = []
+    for i, rows in enumerate((3, 7, 7, 9)):
+        path = tmp_path / f"plain{i}.pqt"
+        frame.iloc[:rows].to_parquet(path, index=False)
+        written.append((path, rows, ("a", "b")))
+    indexed = tmp_path / "indexed.pqt"
+    frame.set_index("b").iloc[:4].to_parquet(indexed)
+    written.append((indexed, 4, ("a",)))
+    for path, rows, columns in written * 2:
+        fast, slow = both(path)
+        assert fast == slow
+        assert (fast.rows, fast.size, fast.columns) == (rows, path.stat().st_size, columns)
+
+
 def test_a_shape_pattern_matches_its_shape_with_other_values_only():
     import re
 

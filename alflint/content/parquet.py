@@ -88,17 +88,19 @@ _INDEX_COLUMNS = re.compile(rb'\s*\{\s*"index_columns"\s*:\s*(\[[^\]]*\])')
 
 
 def _facts(size: int, rows: int, columns: tuple, types: tuple) -> ContentFacts:
+    return _facts_of_kind(size, rows, _column_facts(columns, types))
+
+
+def _column_facts(columns: tuple, types: tuple) -> tuple:
+    """``(columns, types, shared dtype or None, shared kind or None)``."""
     kinds = {arrow_kind(t) for t in set(types)}  # wide tables repeat a few types
-    return ContentFacts(
-        format="pqt",
-        size=size,
-        rows=rows,
-        shape=(rows, len(columns)),
-        dtype=types[0] if len(set(types)) == 1 else None,
-        kind=kinds.pop() if len(kinds) == 1 else None,
-        columns=columns,
-        column_types=types,
-    )
+    return columns, types, types[0] if len(set(types)) == 1 else None, kinds.pop() if len(kinds) == 1 else None
+
+
+def _facts_of_kind(size: int, rows: int, kind: tuple) -> ContentFacts:
+    columns, types, dtype, shared_kind = kind
+    return ContentFacts(format="pqt", size=size, rows=rows, shape=(rows, len(columns)), dtype=dtype,
+                        kind=shared_kind, columns=columns, column_types=types)
 
 
 def parquet_facts(path: str | os.PathLike, size: int | None = None) -> ContentFacts:
@@ -187,9 +189,22 @@ def _decode(footer: bytes, size: int):
     _pure_decoded += 1
     if schema is None:
         return _NOT_SURE
-    index = _index_columns_raw(schema.pandas)
-    pairs = [(n, t) for n, t in zip(schema.names, schema.types) if n not in index]
-    return _facts(size, schema.num_rows, tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
+    # tables of one kind share names, types and pandas metadata: what they say about the
+    # columns is worked out once (a third of the decoding of a 30-column footer)
+    key = (tuple(schema.names), tuple(schema.types), schema.pandas)
+    kind = _KINDS.get(key)
+    if kind is None:
+        index = _index_columns_raw(schema.pandas)
+        pairs = [(n, t) for n, t in zip(schema.names, schema.types) if n not in index]
+        kind = _column_facts(tuple(n for n, _ in pairs), tuple(t for _, t in pairs))
+        if len(_KINDS) >= _MEMO_SIZE:
+            _KINDS.clear()
+        _KINDS[key] = kind
+    return _facts_of_kind(size, schema.num_rows, kind)
+
+
+#: What the columns of each kind of table come to, by (names, types, pandas metadata).
+_KINDS: dict[tuple, tuple] = {}
 
 
 @functools.lru_cache(maxsize=None)
