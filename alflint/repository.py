@@ -601,7 +601,8 @@ class Repository:
         qc_max = _qc_code(qc)
         if eid is None:
             rows = self._all_rows(qc_max, ignore_qc_not_set, default_revisions_only)
-            return None, rows, _select_indices(rows, flt, qc_max, ignore_qc_not_set, default_revisions_only)
+            # those rows already passed the QC and default filters: their flags are stand-ins
+            return None, rows, _select_indices(rows, flt, qc_max, False, False)
         key = self.to_eid(eid)
         rows = self._rows(key)
         return key, rows, _select_indices(rows, flt, qc_max, ignore_qc_not_set, default_revisions_only)

@@ -278,6 +278,10 @@ def test_qc_filters_and_default_revision(tmp_path):
     assert ALL[0] in repo.list_datasets(eid, qc="CRITICAL") and ALL[0] in repo.list_datasets(eid, qc=50)
     assert repo.list_datasets(eid, qc="PASS", ignore_qc_not_set=True) == [ALL[1]]
     assert repo.list_datasets(eid, qc="WARNING", ignore_qc_not_set=True) == [ALL[1], ALL[6]]
+    # across every session too (no eid): it used to list nothing once NOT_SET was ignored
+    assert repo.list_datasets(qc="WARNING", ignore_qc_not_set=True) == [ALL[1], ALL[6]]
+    assert list(repo.list_datasets(qc="PASS", ignore_qc_not_set=True, details=True)["rel_path"]) == [ALL[1]]
+    assert repo.list_datasets(collection="alf/probe01", default_revisions_only=True) == ALL[4:6]
     with pytest.raises(ValueError):
         repo.list_datasets(eid, qc="bogus")
     assert repo.list_datasets(eid, collection="alf/probe01", default_revisions_only=True) == ALL[4:6]
