@@ -195,6 +195,8 @@ class _Filter(NamedTuple):
     plain: bool  #: no test but ALF validity (no filename, collection or revision filter)
 
     def accepts(self, path: _Path, rel_path: str) -> bool:
+        if self.name_has_slash:  # the folders the pattern names are not the file's collection
+            return self._tail_match(rel_path)
         if self.collection is not None and not self.collection(path.collection):
             return False
         if self.revision is not None and not self.revision(path.revision):
@@ -207,8 +209,6 @@ class _Filter(NamedTuple):
                 if not test(parts[index]):
                     return False
             return True
-        if self.name_has_slash:
-            return self._tail_match(rel_path)
         return self.name.match(path.filename) is not None
 
     def _tail_match(self, rel_path: str) -> bool:

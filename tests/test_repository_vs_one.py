@@ -151,6 +151,8 @@ FILENAMES = [
     {"object": "spikes"}, {"object": "spikes", "attribute": "times"}, {"namespace": "ibl"},
     {"timescale": "bpod"}, {"extra": "part1"}, {"extension": "json"}, {"object": "*Camera"},
     {"attribute": ["position", "timestamps"]}, {"object": "trials", "attribute": "intervals"},
+    # folders in the pattern: matched after leading folders that pass the collection filter
+    "probe01/spikes.times.npy", "probe00/#2021-07-05#/spikes.clusters.npy", "alf/probe00/spikes.amps.npy",
 ]
 COLLECTIONS = [None, "", "alf", "alf/probe00", "alf/probe0?", "alf*", "*probe*", "raw_video_data"]
 REVISION_PATTERNS = [None, "", "2021-07-05", "2021*", "2020-01-01"]
