@@ -12,6 +12,7 @@ __all__ = [
     "ALFError",
     "ALFInvalid",
     "ALFObjectNotFound",
+    "ALFSessionNotFound",
     "ALFMultipleObjectsFound",
     "ALFMultipleCollectionsFound",
     "ALFMultipleRevisionsFound",
@@ -40,6 +41,15 @@ class ALFInvalid(ALFError, ValueError):
 
 class ALFObjectNotFound(ALFError):
     """No session, object, dataset or collection matches the request."""
+
+
+class ALFSessionNotFound(ALFObjectNotFound, ValueError):
+    """A session id names no session in the tables, or is no session id at all.
+
+    Also a ``ValueError``: ONE raises ``ValueError`` for ids it cannot parse or resolve
+    ("Invalid experiment ID", "Cannot parse session ID"), so scripts catching either keep
+    working.
+    """
 
 
 class ALFMultipleObjectsFound(ALFError):

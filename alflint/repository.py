@@ -62,6 +62,7 @@ from .exceptions import (
     ALFMultipleObjectsFound,
     ALFMultipleRevisionsFound,
     ALFObjectNotFound,
+    ALFSessionNotFound,
     ALFWarning,
 )
 from .freshness import newest_folder_mtime_ns
@@ -77,6 +78,8 @@ SESSION_COLUMNS = ("lab", "subject", "date", "number", "task_protocol", "project
 DATASET_COLUMNS = ("rel_path", "file_size", "hash", "exists", "qc")
 _TABLE_FILES = ("sessions.pqt", "datasets.pqt")
 _FILE_PARTS = ("namespace", "object", "attribute", "timescale", "extra", "extension")
+#: A session id at the end of a string: an eid, or a URL ending with one (no longer hex run).
+_ID_AT_END = re.compile(r"(?<![0-9A-Fa-f-])[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}\Z")
 
 
 def _qc_code(qc: Any) -> int:
@@ -493,18 +496,19 @@ class Repository:
             ref = re.match(r"(\d{4}-\d{2}-\d{2})_(\d{1,3})_(.+)\Z", id)
             if ref:
                 key = self._lookup(ref[3], ref[1], int(ref[2]), None, id)
+            elif _ID_AT_END.search(id):  # an eid, or a URL ending with one (Alyx's .../sessions/<eid>)
+                key = str(uuid.UUID(id[-36:]))
             elif "/" in id or "\\" in id:
                 key = self.path2eid(id)
             else:
-                text = id[-36:] if len(id) > 36 else id
                 try:
-                    key = str(uuid.UUID(text))
+                    key = str(uuid.UUID(id))
                 except ValueError:
-                    raise ALFObjectNotFound(f"{id!r} is neither a session id, a session path nor an experiment reference") from None
+                    raise ALFSessionNotFound(f"{id!r} is neither a session id, a session path nor an experiment reference") from None
         else:
             raise TypeError(f"cannot read a session id from a {type(id).__name__}")
         if key is None or key not in self._session_records:
-            raise ALFObjectNotFound(f"session {id!r} is not in the tables of {self.root}")
+            raise ALFSessionNotFound(f"session {id!r} is not in the tables of {self.root}")
         return key
 
     def _dict2eid(self, info: dict) -> str | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 import warnings
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from alflint.exceptions import (
     ALFMultipleObjectsFound,
     ALFMultipleRevisionsFound,
     ALFObjectNotFound,
+    ALFSessionNotFound,
     ALFWarning,
 )
 
@@ -88,6 +90,13 @@ def test_session_ids_in_every_form(seed, tmp_path):
     assert seed.eid2path(eid) == tmp_path.resolve() / SESSION
     assert seed.path2eid(tmp_path / SESSION / "alf/probe00/spikes.times.npy") == eid
     assert seed.to_eid(None) is None
+    assert seed.to_eid(f"https://alyx.example.org/sessions/{eid}") == eid  # as ONE takes it
+    assert seed.to_eid(eid.upper()) == eid
+    # ONE raises ValueError for ids it cannot parse or find: the same catch works here
+    for bogus in ("bogus", "subject/2099-01-01/001", "2099-01-01_1_subject", f"https://alyx.example.org/sessions/{uuid.uuid4()}"):
+        with pytest.raises(ValueError) as raised:
+            seed.load_object(bogus, "spikes")
+        assert isinstance(raised.value, ALFObjectNotFound) and isinstance(raised.value, ALFSessionNotFound), bogus
 
 
 def test_lab_form_and_lab_considered(tmp_path):
