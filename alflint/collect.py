@@ -16,7 +16,7 @@ from . import spec
 from .spec import AlfParts, Reason
 from .walk import Walk, WalkProblem, walk
 
-__all__ = ["Dataset", "Session", "AlfObject", "Collection", "scan", "collect", "TABLE_FILES"]
+__all__ = ["Dataset", "Session", "AlfObject", "Collection", "scan", "collect", "misplaced_root", "TABLE_FILES"]
 
 #: Cache tables alflint or ONE write at a repository root: never data, never reported.
 TABLE_FILES = frozenset({"sessions.pqt", "datasets.pqt", "cache_info.json"})
@@ -29,7 +29,7 @@ _DIGITS = re.compile(r"[0-9]+\Z")
 class Session:
     """A session folder ``(lab/Subjects/)subject/date/number`` and the files below it."""
 
-    key: str  #: session path relative to the root (absolute when the session encloses the root)
+    key: str  #: session path relative to the root (the ALF session path when the session is the root or encloses it)
     abs_path: str
     lab: str | None
     subject: str
@@ -227,6 +227,29 @@ def _find_session(parts: list[str], start: int) -> int | None:
     return None
 
 
+def misplaced_root(root: str, sessions: Iterable[tuple[str, str | None]]) -> tuple[str, str] | None:
+    """``(session folders, the root they need)`` when ``root`` is not the top of a session's
+    ``(lab/Subjects/)subject/date/number`` folders, else ``None``.
+
+    ONE finds each session at ``<root>/(lab/Subjects/)subject/date/number``: tables made from
+    a ``Subjects``, subject, date or session folder (or one inside a session) name folders
+    that are not there, and load nothing. ``sessions`` gives each session's key (relative to
+    ``root``, see :attr:`Session.key`) and lab (``None`` without a lab folder).
+    """
+    parts = root.replace(os.sep, "/").rstrip("/").split("/")
+    at = _find_session(parts, 1)
+    if at is not None:  # the root is a session folder or lies inside one
+        start = at + 2 - (5 if at >= 3 and parts[at - 2] == "Subjects" else 3)
+        return "/".join(parts[start:at + 2]), "/".join(parts[:start]) or "/"
+    for key, lab in sessions:
+        above = (5 if lab else 3) - (key.count("/") + 1)  # chain folders outside the root
+        if above > 0:
+            start = len(parts) - above
+            return "/".join(parts[start:] + [key]), "/".join(parts[:start]) or "/"
+    return None
+
+
+_UNPARSED = object()
 _UNPARSED = object()
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator, Sequence
 
-from .collect import Collection
+from .collect import Collection, misplaced_root
 from .exceptions import ALFInvalid
 from .freshness import date_to_check_start
 from .model import Report
@@ -205,6 +205,11 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
         preload = not (update and cache and not hash_files and stamp.untouched(root, targets))
         report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache,
                                                      preload=preload)
+    misplaced = misplaced_root(root, ((r[0], r[1]) for r in records))
+    if misplaced is not None:  # not even --force: such tables could load nothing
+        raise ALFInvalid(f"{root} lies within the folders of session {misplaced[0]!r}: ONE finds each session at "
+                         "<root>/(lab/Subjects/)subject/date/number, so tables written for this folder would point at "
+                         f"files that are not there; index {misplaced[1]} instead")
     if (report.errors or report.internal_errors) and not force:
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
 

@@ -365,12 +365,17 @@ def _tables_from_scan(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     ids, ``default_revision`` column). Everything else in this module only needs the two
     ONE-schema frames returned here.
     """
-    from .collect import scan
+    from .collect import misplaced_root, scan
     from .indexer import build_rows
     from .model import Report
     from .tables import build_tables
 
-    session_rows, dataset_rows, _left_out = build_rows(scan(root), Report(root=str(root)))
+    collection = scan(root)
+    misplaced = misplaced_root(str(root), ((s.key, s.lab) for s in collection.sessions))
+    if misplaced is not None:
+        raise ALFInvalid(f"cannot open {root}: it lies within the folders of session {misplaced[0]!r}, and files are "
+                         f"found at <root>/(lab/Subjects/)subject/date/number; open {misplaced[1]} instead")
+    session_rows, dataset_rows, _left_out = build_rows(collection, Report(root=str(root)))
     try:
         sessions, datasets = build_tables(session_rows, dataset_rows, origin=str(root))
     except ValueError as exc:

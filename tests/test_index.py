@@ -93,6 +93,30 @@ def test_missing_output_folder_is_a_usage_error(tmp_path):
     assert "does not exist" in result.stderr
 
 
+@pytest.mark.parametrize("inside", [
+    "lab", "lab/Subjects", "lab/Subjects/subj", "lab/Subjects/subj/2021-06-01", "lab/Subjects/subj/2021-06-01/001",
+    "lab/Subjects/subj/2021-06-01/001/alf", "subj", "subj/2021-06-01/001",
+])
+def test_a_root_within_the_session_folders_is_refused_even_with_force(tmp_path, inside):
+    """ONE finds sessions at <root>/(lab/Subjects/)subject/date/number: tables written for a
+    folder inside that chain could load nothing, so no table is written and the message
+    names the folder to index instead; open() of such a folder says the same."""
+    with_lab = inside.startswith("lab")
+    needed = tmp_path / "repo"
+    make_repo(needed / "lab" / "Subjects" if with_lab else needed)  # (lab/Subjects/)subj/2021-06-0x/001
+    root = needed / inside
+    result = run("index", str(root), "--force")
+    assert result.returncode == 2, result.stderr
+    assert f"index {needed} instead" in result.stderr and "Traceback" not in result.stderr
+    assert not list(tmp_path.rglob("*.pqt"))
+    with pytest.raises(ValueError, match=f"open {needed} instead"):
+        alflint.open(root)
+    assert run("index", str(needed)).returncode == 0
+    repo = alflint.open(needed)
+    eid = repo.to_eid("lab/Subjects/subj/2021-06-01/001" if with_lab else "subj/2021-06-01/001")
+    assert list(repo.load_object(eid, "spikes", collection="alf")) == ["clusters", "times"]
+
+
 def test_lab_option_sets_and_refuses_conflicts(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     root = make_repo(tmp_path / "repo")
