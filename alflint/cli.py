@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="show the number of issues per code")
     check.add_argument("--quiet", "-q", action="store_true", help="print only the issues, no summary (text) / nothing when clean")
     check.add_argument("--no-content", action="store_true", help="path rules only: do not read file contents")
-    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")
+    check.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit; at most 4 per core)")
     check.add_argument("--load", metavar="REPORT", help="re-render a saved JSON report instead of checking")
     check.add_argument("--index", action="store_true", help="on success, write ONE's cache tables (as `alflint index`)")
     check.add_argument("--no-cache", dest="cache", action="store_false",
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "leave tables that would not change untouched")
     index.add_argument("--no-content", action="store_true", help="path rules only: do not read file contents before indexing")
     index.add_argument("--no-cache", dest="cache", action="store_false", help="with --update: compare files with the previous tables, not with cached results")
-    index.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit)")
+    index.add_argument("--jobs", "-j", type=int, default=None, metavar="N", help="parallel processes over sessions (default: all cores; 1 inside pre-commit; at most 4 per core)")
     _add_selection(index)
     index.add_argument("--format", default="text", help="report format when errors are found")
     index.add_argument("--timing", action="store_true", help="print where the time went (phases, rules, content reads, tables) to standard error")

@@ -150,8 +150,9 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     total = Share()
     global _FORKED
     _FORKED = (engine, root, exclude, work, records, key, top.visited, previous)
+    workers = min(jobs, len(work), max_workers())  # every worker is forked at once: no idle ones
     try:
-        if jobs < 2 or not _can_fork():
+        if workers < 2 or not _can_fork():
             total.add(_check_walk(engine, top, records, previous))
             for i in range(len(work)):
                 total.add(_run_chunk(i))
@@ -161,7 +162,7 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
                 futures = [pool.submit(_run_chunk, i) for i in range(len(work))]  # forks every worker now
                 total.add(_check_walk(engine, top, records, previous))  # the parent checks the rest meanwhile
                 if meanwhile is not None:
@@ -181,6 +182,16 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     seen: set[Issue] = set()
     total.issues = [i for i in total.issues if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
     return total
+
+
+#: Worker processes per core at most, whatever ``jobs`` asks (more only help when the files
+#: are on a slow network file system; each worker costs tens of megabytes).
+MAX_JOBS_PER_CORE = 4
+
+
+def max_workers() -> int:
+    """The most worker processes a split run forks: :data:`MAX_JOBS_PER_CORE` per core."""
+    return MAX_JOBS_PER_CORE * (os.cpu_count() or 1)
 
 
 def _can_fork() -> bool:

@@ -62,3 +62,21 @@ def test_guided_chunks_cover_every_folder_once_and_shrink_to_the_smallest():
             assert max(sizes) <= max(8, -(-n // (8 * workers)))
             assert sizes[-1] <= 8
     assert len(guided_chunks([f"u{i}" for i in range(4062)], 2)) == 28
+
+
+def test_jobs_beyond_the_work_or_the_cores_fork_no_more_workers(tmp_path):
+    """Every worker is forked at once: ``--jobs 100000`` used to fork that many processes and
+    exhaust the machine's memory. Workers are capped by the chunks of work and by 4 per core,
+    and the issues are the same."""
+    import multiprocessing
+    import os
+
+    from alflint.partition import MAX_JOBS_PER_CORE, guided_chunks
+
+    make_tree(tmp_path)
+    engine = Engine.create(tmp_path)
+    seen = []
+    report, _ = engine.check_records(tmp_path, jobs=64, meanwhile=lambda: seen.append(len(multiprocessing.active_children())))
+    chunks = len(guided_chunks(list(range(60)), 64))
+    assert 2 <= seen[0] <= min(chunks, MAX_JOBS_PER_CORE * (os.cpu_count() or 1)) < 64
+    assert report.issues == engine.check(tmp_path, jobs=2).issues
