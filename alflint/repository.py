@@ -941,7 +941,8 @@ class Repository:
     ) -> tuple[list[Any], list[dict | None]]:
         """Load several datasets; returns ``(data, records)`` aligned with ``datasets``.
 
-        When any entry is a relative path, every entry is an exact relative path.
+        When any entry is a relative path, every entry is an exact relative path; one that is
+        not its dataset's default revision is loaded with an :class:`ALFWarning`, as ONE does.
         ``collections``/``revisions`` are broadcast from a str or given per dataset. Missing
         datasets raise :class:`ALFObjectNotFound` (or give ``None`` with ``assert_present=False``).
         """
@@ -969,7 +970,7 @@ class Repository:
         colls, revs = broadcast(collections, "collections"), broadcast(revisions, "revisions")
         data: list[Any] = []
         records: list[dict | None] = []
-        missing = []
+        missing, revised = [], []
         for dataset, coll, rev in zip(datasets, colls, revs):
             try:
                 if as_paths:
@@ -978,6 +979,8 @@ class Repository:
                     rows = _filter_rows(self._rows(key), flt, _qc_code("FAIL"), False, False)
                     if not rows:
                         raise ALFObjectNotFound(dataset)
+                    if rows[0].default is False:  # an exact path skips the revision choice
+                        revised.append(dataset)
                 else:
                     rows = self._dataset_rows(key, dataset, coll, rev)
                 files = self._files(key, rows, check_hash)
@@ -992,6 +995,10 @@ class Repository:
                 self._validate(files)
             data.append(files[0] if download_only else alfio.load_file(files[0], allow_pickle=allow_pickle))
             records.append(self._record(key, rows[0]))
+        if revised:
+            warnings.warn(f"{', '.join(revised)}: not the default revision of {'its dataset' if len(revised) == 1 else 'their datasets'} "
+                          f"in session {key} (revised since); load by name, or give revisions=, for the default",
+                          ALFWarning, stacklevel=2)
         if missing:
             message = f"not found in session {key} (tables or disk): {', '.join(missing)}"
             if assert_present:

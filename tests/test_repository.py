@@ -194,12 +194,19 @@ def test_load_datasets_seed(seed):
     assert len(data[0]) == 6 and len(data[1]) == 6
     assert records[0]["revision"] == "2021-07-05" and records[0]["rel_path"] == ALL[3]
     assert records[0]["qc"] == "NOT_SET" and records[0]["eid"] == eid and records[0]["file_size"] == 176
-    paths, _ = seed.load_datasets(eid, seed.list_datasets(eid, collection="alf/probe01"), download_only=True)
+    with pytest.warns(ALFWarning, match="not the default revision of their datasets"):  # the unrevisioned ones
+        paths, _ = seed.load_datasets(eid, seed.list_datasets(eid, collection="alf/probe01"), download_only=True)
     assert [p.name for p in paths] == ["spikes.clusters.npy", "spikes.times.npy"] * 2
     assert "#2021-07-05#" in str(paths[0]) and "#" not in str(paths[2])
     # exact rel paths: the unrevisioned file when mixed with another path
-    data, _ = seed.load_datasets(eid, ["alf/probe01/spikes.times.npy", "probes.description.json"])
+    # as ONE, an exact path to a revised dataset loads it, with a warning
+    with pytest.warns(ALFWarning, match=r"^alf/probe01/spikes.times.npy: not the default revision"):
+        data, _ = seed.load_datasets(eid, ["alf/probe01/spikes.times.npy", "probes.description.json"])
     assert len(data[0]) == 5 and data[1][0] == {"label": "probe00"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default revisions, by path or by name: no warning
+        seed.load_datasets(eid, ["alf/probe01/#2021-07-05#/spikes.times.npy", "probes.description.json"])
+        seed.load_datasets(eid, ["spikes.times.npy"], collections="alf/probe01")
     with pytest.warns(ALFWarning, match="nope.x.npy"):
         data, recs = seed.load_datasets(eid, ["spikes.times.npy", "nope.x.npy"], collections=["alf/probe00", "alf"], assert_present=False)
     assert data[1] is None and recs[1] is None and len(data[0]) == 5
