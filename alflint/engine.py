@@ -22,7 +22,7 @@ from .exceptions import ConfigError
 from .gctune import rare_collections
 from .model import Issue, Report
 from .plugin.host import Plugins, load_plugins
-from .rule import Finding, Rule, RuleContext
+from .rule import CRASHES, Finding, Rule, RuleContext
 from . import timing
 from .walk import FileEntry, Walk, walk
 
@@ -48,7 +48,7 @@ def load_rules(plugins: Plugins) -> tuple[dict[str, Rule], list[Issue]]:
         plugin_name = plugins.manager.get_name(impl.plugin) or "?"
         try:
             contributed = impl.function() or []
-        except Exception as exc:
+        except CRASHES as exc:
             problems.append(_internal("ALF901", ".", f"plugin {plugin_name!r} failed to list its rules: {type(exc).__name__}: {exc}"))
             continue
         for r in contributed:
@@ -355,7 +355,7 @@ class _Runner:
                 try:
                     for found in r.check(dataset, ctx) or ():
                         issues.append(make(r, dataset, found, by_rel))
-                except Exception as exc:  # a broken rule must not abort the run
+                except CRASHES as exc:  # a broken rule must not abort the run
                     self.crashes += 1
                     issues.append(_internal("ALF900", dataset.rel, f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
 
@@ -368,7 +368,7 @@ class _Runner:
                 try:
                     if not r.applies(name, dataset.parts, in_session):
                         continue
-                except Exception:  # noqa: BLE001 - the rule itself will crash and say why
+                except CRASHES:  # the rule itself will crash and say why
                     pass
             out.append((r, ctx))
         return out
@@ -380,7 +380,7 @@ class _Runner:
             try:
                 found = tuple(r.check(dataset, ctx) or ())
                 crash = None
-            except Exception as exc:  # a broken rule must not abort the run
+            except CRASHES as exc:  # a broken rule must not abort the run
                 found, crash = (), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"
             if found or crash is not None:
                 outcome.append((r, found, crash))
@@ -396,7 +396,7 @@ class _Runner:
                 try:
                     for found in r.check(target, ctx) or ():
                         self.issues.append(make(r, target, found, self.by_rel))
-                except Exception as exc:  # a broken rule must not abort the run
+                except CRASHES as exc:  # a broken rule must not abort the run
                     self.crashes += 1
                     self.issues.append(_internal("ALF900", _target_path(target), f"rule {r.code} ({r.name}) crashed: {type(exc).__name__}: {exc}"))
 

@@ -376,7 +376,7 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
         fmt = getattr(args, "format", "text")
         sys.stdout.write(render(exc.report, fmt, color=fmt == "text" and use_color(sys.stdout)) + "\n")
         sys.stderr.write(f"alflint: {exc.args[0]}\n")
-        return 2 if exc.report.internal_errors and not exc.report.errors else 1
+        return 2 if exc.report.internal_errors else 1  # as check: a crash makes the result incomplete
     except ValueError as exc:  # e.g. a --lab that conflicts with a lab folder
         sys.stderr.write(f"alflint: error: {exc}\n")
         return 2

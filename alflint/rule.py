@@ -27,7 +27,12 @@ from typing import Any, Callable, Iterable, NamedTuple
 
 from .model import SEVERITIES
 
-__all__ = ["Rule", "Finding", "RuleContext", "rule", "SCOPES"]
+__all__ = ["Rule", "Finding", "RuleContext", "rule", "SCOPES", "CRASHES"]
+
+#: What a broken rule or plugin may raise that becomes an issue instead of ending the run:
+#: any error, and ``SystemExit`` (a ``sys.exit()`` in a rule used to end a check silently
+#: with status 0). ``KeyboardInterrupt`` still stops the run.
+CRASHES = (Exception, SystemExit)
 
 #: What a rule looks at: every file, every object, every session, or the whole repository.
 SCOPES: tuple[str, ...] = ("path", "object", "session", "repository")

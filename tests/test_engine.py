@@ -82,6 +82,51 @@ def test_a_crashing_session_rule_names_the_session(tmp_path):
     assert report.internal_errors == 2
 
 
+EXITING = '''
+import sys
+
+from alflint.plugin import hookimpl
+from alflint.rule import rule
+
+
+@rule("LAB910", "exits", "warning", "path")
+def exits(dataset, ctx):
+    """Calls sys.exit(0) (a script's habit)."""
+    sys.exit(0)
+
+
+@rule("LAB911", "exits-in-session", "warning", "session")
+def exits_in_session(session, ctx):
+    """Calls sys.exit(3)."""
+    sys.exit(3)
+
+
+@hookimpl
+def alflint_rules():
+    return [exits, exits_in_session]
+'''
+
+
+@pytest.mark.parametrize("command", [["check"], ["index"]])
+def test_a_rule_or_plugin_calling_sys_exit_is_reported_not_a_silent_success(tmp_path, command):
+    """sys.exit() in a rule used to end the run with status 0 and no output (and no tables
+    for index): it is a crash like any other, ALF900, and a plugin exiting as it is imported
+    is ALF901; the run goes on and fails with status 2."""
+    import subprocess
+    import sys
+
+    root = repo(tmp_path / "repo", {f"{S}/alf/spikes.times.npy": None},
+                'plugins = ["exiting.py", "exits_on_import.py"]\nextend-select = ["LAB9"]\n')
+    (root / "exiting.py").write_text(EXITING)
+    (root / "exits_on_import.py").write_text("import sys\nsys.exit(1)\n")
+    result = subprocess.run([sys.executable, "-m", "alflint.cli", *command, str(root)], capture_output=True, text=True)
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "rule LAB910 (exits) crashed: SystemExit: 0" in result.stdout
+    assert "rule LAB911 (exits-in-session) crashed: SystemExit: 3" in result.stdout
+    assert "ALF901" in result.stdout and "exits_on_import.py" in result.stdout
+    assert "Traceback" not in result.stderr and not list(root.glob("*.pqt"))
+
+
 def test_a_plugin_that_fails_to_import_becomes_alf901_and_the_builtin_rules_still_run(tmp_path):
     root = repo(tmp_path, {f"{S}/alf/Spikes.times.npy": None}, 'plugins = ["broken_rules.py"]\n')
     (root / "broken_rules.py").write_text("import numpy_does_not_exist\n")

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 import pluggy
 
+from ..rule import CRASHES
 from . import PROJECT, hookspecs
 
 __all__ = ["PluginError", "Plugins", "load_plugins", "ENTRY_POINT_GROUP"]
@@ -82,7 +83,7 @@ def load_plugins(config_plugins: Iterable[str] = (), base: str | None = None, *,
                 continue
             try:
                 manager.register(load(ep.value), name=ep.name)
-            except Exception as exc:  # a broken third-party pack must not abort the run
+            except CRASHES as exc:  # a broken third-party pack must not abort the run
                 errors.append(PluginError(ep.name, f"entry point {ep.value!r} failed to load: {_one_line(exc)}"))
     for spec_text in config_plugins:
         try:
@@ -90,6 +91,6 @@ def load_plugins(config_plugins: Iterable[str] = (), base: str | None = None, *,
             if manager.is_registered(module):
                 continue
             manager.register(module, name=f"config:{spec_text}")
-        except Exception as exc:
+        except CRASHES as exc:
             errors.append(PluginError(spec_text, f"plugin {spec_text!r} from the configuration failed to load: {_one_line(exc)}"))
     return Plugins(manager, errors)
