@@ -17,6 +17,7 @@ from ._version import __version__
 __all__ = ["main"]
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # what a shell shows for a program that SIGPIPE ended (128 + 13)
 
 _CHECK_EXAMPLES = """\
 examples:
@@ -134,7 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         sys.stderr.write(f"alflint: error: {exc}\n")
         return EXIT_USAGE
-    except FileNotFoundError as exc:
+    except BrokenPipeError:  # the reader went away (`alflint rules | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a path that cannot be read or written: one line, not a traceback
         sys.stderr.write(f"alflint: error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -617,10 +617,16 @@ def write_tables(
     else:
         sessions, datasets = _restamp(sessions, origin), _restamp(datasets, origin)
     targets = (out / SESSIONS_FILE, out / DATASETS_FILE)
+    for target in targets:  # before anything is replaced: never one new table beside an old one
+        if target.is_dir():
+            raise IsADirectoryError(f"cannot write cache tables: {str(target)!r} is a folder")
     temps: list[str] = []
     try:
         for table, target in zip((sessions, datasets), targets):
-            fd, tmp = tempfile.mkstemp(prefix=".alflint-", suffix=".pqt.tmp", dir=out)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".alflint-", suffix=".pqt.tmp", dir=out)
+            except OSError as exc:
+                raise type(exc)(f"cannot write cache tables in {str(out)!r}: {exc.strerror or exc}") from None
             temps.append(tmp)
             if hasattr(os, "fchmod"):  # POSIX: mkstemp's 0600 would hide the tables from the lab
                 os.fchmod(fd, _table_mode(target))

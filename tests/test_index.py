@@ -117,6 +117,33 @@ def test_a_root_within_the_session_folders_is_refused_even_with_force(tmp_path, 
     assert list(repo.load_object(eid, "spikes", collection="alf")) == ["clusters", "times"]
 
 
+def test_tables_that_cannot_be_written_give_one_line_and_leave_the_old_ones(tmp_path):
+    """A table name taken by a folder used to end in a traceback after sessions.pqt had been
+    replaced (new sessions beside old datasets); an unwritable folder, in a traceback."""
+    root = make_repo(tmp_path / "repo")
+    out = tmp_path / "tables"
+    out.mkdir()
+    assert run("index", str(root), "--out", str(out)).returncode == 0
+    (out / "datasets.pqt").unlink()
+    (out / "datasets.pqt").mkdir()
+    before = snapshot(out)
+    np.save(root / "subj" / "2021-06-02" / "001" / "trials.feedback_times.npy", np.arange(3, dtype=float))  # new rows
+    result = run("index", str(root), "--out", str(out))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip() == f"alflint: error: cannot write cache tables: {str(out / 'datasets.pqt')!r} is a folder"
+    assert snapshot(out) == before and sorted(p.name for p in out.iterdir()) == ["datasets.pqt", "sessions.pqt"]
+
+
+@pytest.mark.parametrize("command", [["rules"], ["explain", "ALF101"], ["describe"]])
+def test_output_whose_reader_went_away_ends_quietly(command):
+    """`alflint rules | head -1`: the reader is gone before the output is written; no
+    BrokenPipeError traceback, and the status a shell shows for SIGPIPE."""
+    proc = subprocess.Popen([ALFLINT, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # before anything is read: every write fails
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 141 and b"Traceback" not in err and b"BrokenPipe" not in err, err
+
+
 def test_lab_option_sets_and_refuses_conflicts(tmp_path):
     pq = pytest.importorskip("pyarrow.parquet")
     root = make_repo(tmp_path / "repo")
