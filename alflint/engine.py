@@ -475,21 +475,48 @@ def _exclusion(root: str, config: Config) -> Callable[[str, bool], bool] | None:
     file walks only its session folder, and must exclude what checking the repository does.
     """
     groups: dict[str, list[str]] = {}
+    sources: dict[str, list[tuple[str, list[str]]]] = {}  # where each group's lines come from, for errors
     if config.exclude:
         groups.setdefault(_offset(root, config.directory), []).extend(config.exclude)
+        sources.setdefault(_offset(root, config.directory), []).append((f"exclude in {config.path}", list(config.exclude)))
     for folder in _ignore_file_folders(root, config):
-        with open(os.path.join(folder, IGNORE_FILE), encoding="utf-8") as fh:
-            groups.setdefault(_offset(root, folder), []).extend(fh.read().splitlines())
+        path = os.path.join(folder, IGNORE_FILE)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        groups.setdefault(_offset(root, folder), []).extend(lines)
+        sources.setdefault(_offset(root, folder), []).append((path, lines))
     groups = {o: lines for o, lines in groups.items() if any(line.strip() and not line.startswith("#") for line in lines)}
     if not groups:
         return None
     import pathspec  # a maintained gitignore matcher; imported only when patterns exist
 
-    matchers = [(offset, pathspec.GitIgnoreSpec.from_lines(lines)) for offset, lines in groups.items()]
+    matchers = []
+    for offset, lines in groups.items():
+        try:
+            matchers.append((offset, pathspec.GitIgnoreSpec.from_lines(lines)))
+        except ValueError:  # pathspec's GitIgnorePatternError: say which line of which file
+            raise ConfigError(_bad_pattern(sources[offset])) from None
     if len(matchers) == 1 and not matchers[0][0]:
         matcher = matchers[0][1]
         return lambda rel, is_dir: matcher.match_file(rel + "/" if is_dir else rel)
     return lambda rel, is_dir: any(m.match_file(o + rel + "/" if is_dir else o + rel) for o, m in matchers)
+
+
+def _bad_pattern(sources: list[tuple[str, list[str]]]) -> str:
+    """The message for the first line of ``(source, lines)`` that is no gitignore pattern."""
+    import pathspec
+
+    for source, lines in sources:
+        for number, line in enumerate(lines, 1):
+            try:
+                pathspec.GitIgnoreSpec.from_lines([line])
+            except ValueError as exc:
+                where = f"{source}, line {number}" if source.endswith(IGNORE_FILE) else source
+                return f"{where}: {line!r} is not a gitignore pattern ({exc})"
+    return "an exclude pattern is not a gitignore pattern"  # pragma: no cover - only a whole group failed
 
 
 def _offset(root: str, base: str | None) -> str:

@@ -143,6 +143,22 @@ def test_alflintignore_uses_gitignore_syntax(tmp_path):
     assert [i.path for i in alflint.check(repo).issues] == [f"{S}/alf/Keep.times.npy"]
 
 
+@pytest.mark.parametrize("where, content, expected", [
+    ("alflint.toml", 'exclude = ["ok/", "\\\\"]\n', "exclude in {repo}/alflint.toml: '\\\\' is not a gitignore pattern"),
+    (".alflintignore", "ok/\n\\\n", "{repo}/.alflintignore, line 2: '\\\\' is not a gitignore pattern"),
+    (".alflintignore", b"\xff\xfeok/\n", "{repo}/.alflintignore: not UTF-8 text"),
+])
+def test_a_bad_ignore_pattern_or_file_is_one_line_naming_where(tmp_path, where, content, expected):
+    """A lone backslash is no gitignore pattern and a UTF-16 ignore file is no text: they
+    used to end a check in pathspec's or the codec's traceback."""
+    repo = build_files(tmp_path, TREE)
+    target = repo / where
+    target.write_bytes(content) if isinstance(content, bytes) else target.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        alflint.check(repo)
+    assert str(caught.value).startswith(expected.format(repo=repo)) and "\n" not in str(caught.value)
+
+
 # --------------------------------------------------------------------------------------------
 # Per-rule options
 # --------------------------------------------------------------------------------------------
