@@ -129,6 +129,9 @@ class Engine:
         chosen += list(cfg.extend_select) + list(extend_select or ())
         decider = Decider(chosen, list(cfg.ignore) + list(ignore or ()), {**cfg.severity, **(severity or {})})
         _check_selectors(chosen + decider.ignore, rules, cfg)
+        if not problems:  # a plugin that failed to load explains its codes' absence itself (ALF901)
+            given = {*(select or ()), *(extend_select or ())}
+            _check_selected_codes(chosen, rules, lambda s: "--select/--extend-select" if s in given else str(cfg.path or "options"))
         _check_rule_sections(rules, cfg)
         engine = cls(cfg, rules, decider, cfg.content if content is None else content, problems, plugins)
         plugins.manager.hook.alflint_configure(config=cfg)
@@ -465,6 +468,19 @@ def _check_selectors(selectors: Iterable[str], rules: dict[str, Rule], cfg: Conf
     for s in selectors:
         if s[:1].islower() and s not in names:
             raise ConfigError(f"{cfg.path or 'options'}: unknown rule name {s!r} in select/ignore (see `alflint rules`)")
+
+
+def _check_selected_codes(chosen: list[str], rules: dict[str, Rule], where: Callable[[str], str]) -> None:
+    """A selection that runs no rule, or a code (prefix) no rule has, is an error, not a
+    check that passes because nothing ran (``--select XYZ999``, ``--select ,``), as in ruff.
+    A rule pack's codes exist only once it is installed, so this also says one is missing.
+    Ignoring an unknown code stays harmless. ``where(selector)`` names its origin."""
+    if not chosen:
+        raise ConfigError("--select: no rule selected, so nothing would be checked (see `alflint rules`)")
+    for s in chosen:
+        if s != "ALL" and not s[:1].islower() and not any(code.startswith(s) for code in rules):
+            raise ConfigError(f"{where(s)}: {s!r} in select matches no rule code: a typo, or a rule pack "
+                              "that is not installed (see `alflint rules`)")
 
 
 def _exclusion(root: str, config: Config) -> Callable[[str, bool], bool] | None:

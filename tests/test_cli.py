@@ -184,3 +184,15 @@ def test_version_and_help_on_every_command():
         result = run(command, "-h")
         assert result.returncode == 0
         assert "example" in result.stdout, command
+
+
+@pytest.mark.parametrize("selection, phrase", [
+    (["--select", "XYZ999"], "'XYZ999' in select matches no rule code"),
+    (["--select", ","], "no rule selected"),
+    (["--extend-select", "ALF99"], "'ALF99' in select matches no rule code"),
+])
+def test_a_selection_that_runs_nothing_is_an_error_not_a_pass(tree, selection, phrase):
+    """`--select XYZ999` (a typo) ran no rule and said 'All checks passed': a false green."""
+    result = run("check", str(tree), *selection)
+    assert result.returncode == 2 and phrase in result.stderr and "passed" not in result.stdout
+    assert run("check", str(tree), "--ignore", "XYZ999").returncode != 2  # ignoring an unknown code is harmless

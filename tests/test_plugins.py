@@ -73,10 +73,21 @@ def test_a_pack_installed_with_an_entry_point_is_found_and_its_rule_fires(tmp_pa
     assert issues == [["LAB001", f"{S}/alf/foo.times.npy", "object 'foo' is a placeholder"]]
 
 
-def test_without_the_distribution_the_rule_does_not_exist(tmp_path):
+def test_without_the_distribution_the_rule_does_not_exist_and_selecting_it_is_an_error(tmp_path):
+    """Selecting the pack's codes without the pack installed used to pass, nothing run for
+    them (a false green): it is a one-line error saying so."""
     root = build_files(tmp_path / "repo", {f"{S}/alf/foo.times.npy": None})
     (root / "alflint.toml").write_text('select = ["ALF1"]\n')
-    assert run_check(tmp_path / "empty-site", root) == []
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "empty-site")}
+    cli = [sys.executable, "-m", "alflint.cli", "check", str(root)]
+    plain = subprocess.run(cli, capture_output=True, text=True, env=env)
+    assert plain.returncode == 0 and "LAB001" not in plain.stdout, plain.stderr
+    result = subprocess.run([*cli, "--extend-select", "LAB"], capture_output=True, text=True, env=env)
+    assert result.returncode == 2
+    assert result.stderr.startswith("alflint: error: --select/--extend-select: 'LAB' in select matches no rule code")
+    (root / "alflint.toml").write_text('select = ["ALF1", "LAB001"]\n')
+    result = subprocess.run(cli, capture_output=True, text=True, env=env)
+    assert result.returncode == 2 and f"{root / 'alflint.toml'}: 'LAB001' in select matches no rule code" in result.stderr
 
 
 def test_an_entry_point_that_fails_to_import_is_alf901_and_the_run_goes_on(tmp_path):
