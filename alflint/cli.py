@@ -315,6 +315,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_index(args: argparse.Namespace) -> int:
+    from .reporters import FORMATS
+
+    if args.format not in FORMATS:  # checked before the work: the report is rendered only if errors are found
+        sys.stderr.write(f"alflint: error: unknown format {args.format!r} (choose from {', '.join(FORMATS)})\n")
+        return EXIT_USAGE
     return _index(args.root, args)
 
 

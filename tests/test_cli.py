@@ -196,3 +196,13 @@ def test_a_selection_that_runs_nothing_is_an_error_not_a_pass(tree, selection, p
     result = run("check", str(tree), *selection)
     assert result.returncode == 2 and phrase in result.stderr and "passed" not in result.stdout
     assert run("check", str(tree), "--ignore", "XYZ999").returncode != 2  # ignoring an unknown code is harmless
+
+
+def test_index_refuses_an_unknown_format_before_indexing(tree, clean_tree):
+    """`index --format bogus` ended in a traceback on a tree with errors and passed unnoticed
+    on a clean one."""
+    for root in (tree, clean_tree):
+        result = run("index", str(root), "--format", "bogus")
+        assert result.returncode == 2 and "Traceback" not in result.stderr
+        assert result.stderr.startswith("alflint: error: unknown format 'bogus' (choose from text,")
+        assert not list(root.glob("*.pqt"))
