@@ -373,10 +373,13 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
             timing=getattr(args, "timing", False),
         )
     except IndexRefused as exc:
-        fmt = getattr(args, "format", "text")
-        sys.stdout.write(render(exc.report, fmt, color=fmt == "text" and use_color(sys.stdout)) + "\n")
+        if checked is None:  # `check --index` has printed (or written to -o) the report already
+            fmt = getattr(args, "format", "text")
+            sys.stdout.write(render(exc.report, fmt, color=fmt == "text" and use_color(sys.stdout)) + "\n")
         sys.stderr.write(f"alflint: {exc.args[0]}\n")
-        return 2 if exc.report.internal_errors else 1  # as check: a crash makes the result incomplete
+        if exc.report.internal_errors:
+            return 2  # as check: a crash makes the result incomplete
+        return 0 if getattr(args, "exit_zero", False) else 1
     except ValueError as exc:  # e.g. a --lab that conflicts with a lab folder
         sys.stderr.write(f"alflint: error: {exc}\n")
         return 2

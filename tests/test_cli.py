@@ -206,3 +206,16 @@ def test_index_refuses_an_unknown_format_before_indexing(tree, clean_tree):
         assert result.returncode == 2 and "Traceback" not in result.stderr
         assert result.stderr.startswith("alflint: error: unknown format 'bogus' (choose from text,")
         assert not list(root.glob("*.pqt"))
+
+
+def test_check_index_exit_zero_prints_the_report_once_and_exits_zero(tree, tmp_path):
+    """`check --index --exit-zero --format json` printed the report twice (two JSON documents
+    on stdout, one even with -o) and exited 1."""
+    result = run("check", str(tree), "--index", "--exit-zero", "--format", "json")
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["summary"]["errors"] >= 1  # one document
+    assert "no table written" in result.stderr and not list(tree.glob("*.pqt"))
+    out = tmp_path / "report.json"
+    result = run("check", str(tree), "--index", "--exit-zero", "--format", "json", "-o", str(out))
+    assert result.returncode == 0 and result.stdout == "" and json.loads(out.read_text())["summary"]["errors"] >= 1
+    assert run("check", str(tree), "--index", "--format", "json").returncode == 1
