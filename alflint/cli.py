@@ -84,7 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--out", metavar="DIR", help="folder for the tables (default: ROOT)")
     index.add_argument("--hash", action="store_true", help="compute md5 hashes of every file")
     index.add_argument("--force", action="store_true", help="write tables of the valid datasets even when errors were found")
-    index.add_argument("--lab", metavar="NAME", help="lab of sessions without a lab folder")
+    index.add_argument("--lab", metavar="NAME", help="lab of sessions without a lab folder (ONE then looks for them in "
+                       "ROOT/NAME/Subjects/..., so this suits trees ONE sees under that layout)")
     index.add_argument("--update", action="store_true", help="re-check only what changed since the cached results (without any, everything, filling the cache; "
                        "a tree too small to split: files whose size or mtime changed since the previous tables); "
                        "leave tables that would not change untouched")

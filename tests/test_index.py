@@ -155,6 +155,11 @@ def test_lab_option_sets_and_refuses_conflicts(tmp_path):
     assert result.returncode == 2
     assert "cortexlab" in result.stderr and "otherlab" in result.stderr
     assert not (labbed / "sessions.pqt").exists()
+    (root / "sessions.pqt").unlink()
+    for name in ("../x", "a/b", "x y", "lab\n"):  # were written into the tables as given
+        result = run("index", str(root), "--lab", name)
+        assert result.returncode == 2 and f"lab {name!r} is not an ALF lab name" in result.stderr
+        assert not (root / "sessions.pqt").exists()
 
 
 def test_check_with_index_option(tmp_path):
