@@ -219,3 +219,47 @@ def test_check_index_exit_zero_prints_the_report_once_and_exits_zero(tree, tmp_p
     result = run("check", str(tree), "--index", "--exit-zero", "--format", "json", "-o", str(out))
     assert result.returncode == 0 and result.stdout == "" and json.loads(out.read_text())["summary"]["errors"] >= 1
     assert run("check", str(tree), "--index", "--format", "json").returncode == 1
+
+
+# --- file names that are not UTF-8 -------------------------------------------------------
+
+
+@pytest.fixture
+def undecodable_tree(tmp_path):
+    """One session whose only file is named by the bytes b"spikes.caf\\xe9.npy" (not UTF-8)."""
+    alf = tmp_path / "u" / "subj" / "2021-01-01" / "001" / "alf"
+    alf.mkdir(parents=True)
+    try:
+        os.close(os.open(os.fsencode(alf) + b"/spikes.caf\xe9.npy", os.O_WRONLY | os.O_CREAT))
+    except OSError as exc:  # macOS (APFS, HFS+) refuses names that are not UTF-8
+        pytest.skip(f"the file system refuses a name that is not UTF-8: {exc}")
+    if os.listdir(os.fsencode(alf)) != [b"spikes.caf\xe9.npy"]:
+        pytest.skip("the file system changed the name")
+    return tmp_path
+
+
+@pytest.mark.parametrize("fmt", ["text", "concise", "json", "sarif", "github", "junit"])
+def test_every_format_writes_valid_output_for_a_file_name_that_is_not_utf8(undecodable_tree, fmt):
+    result = run("check", "u", "--format", fmt, "-o", "report", cwd=undecodable_tree)
+    assert (result.returncode, result.stderr) == (1, "")
+    text = (undecodable_tree / "report").read_bytes().decode("utf-8")  # strict: valid UTF-8
+    if fmt == "json":
+        assert json.loads(text)["issues"][0]["path"] == "u/subj/2021-01-01/001/alf/spikes.caf\udce9.npy"
+    elif fmt == "sarif":
+        location = json.loads(text)["runs"][0]["results"][0]["locations"][0]
+        assert location["physicalLocation"]["artifactLocation"]["uri"] == "u/subj/2021-01-01/001/alf/spikes.caf%E9.npy"
+    elif fmt == "junit":
+        import xml.etree.ElementTree as ET
+
+        assert "spikes.caf\\xe9.npy" in ET.fromstring(text.encode("utf-8")).find("testsuite/testcase/failure").text
+    else:
+        assert "spikes.caf\\xe9.npy" in text
+
+
+def test_json_report_of_a_file_name_that_is_not_utf8_loads_back(undecodable_tree):
+    assert run("check", "u", "--format", "json", "-o", "r.json", cwd=undecodable_tree).returncode == 1
+    saved = (undecodable_tree / "r.json").read_text(encoding="utf-8")
+    assert run("check", "--load", "r.json", "--format", "json", cwd=undecodable_tree).stdout == saved
+    checked = run("check", "u", cwd=undecodable_tree).stdout.splitlines()
+    loaded = run("check", "--load", "r.json", cwd=undecodable_tree).stdout.splitlines()
+    assert loaded[:-1] == checked[:-1] and "spikes.caf\\xe9.npy" in loaded[1]  # all but the timed summary

@@ -238,6 +238,16 @@ def test_text_neutralises_terminal_escapes_in_messages():
     assert "x\\x1b[2J.npy: ALF101 [error] bad \\x1b[31mred\\x07" in out
 
 
+def test_text_escapes_bidirectional_controls_c1_controls_and_undecodable_bytes():
+    report = Report(issues=[Issue("ALF101", "n", "error", "a\u202eypn.npy", "x\u2066y \x9b2J"),
+                            Issue("ALF101", "n", "error", "caf\udce9.npy", "bad")])
+    for fmt in ("text", "concise"):
+        out = render(report, fmt)
+        assert not set(out) & {"\u202e", "\u2066", "\x9b", "\udce9"}
+        assert "a\\u202eypn.npy" in out and "x\\u2066y \\u009b2J" in out and "caf\\xe9.npy" in out
+        out.encode("utf-8")  # no lone surrogate left
+
+
 # --- concise ----------------------------------------------------------------------------
 
 
@@ -539,3 +549,48 @@ def test_sarif_describes_internal_codes_without_a_catalogue_entry():
     assert "rule" in rules["ALF900"]["shortDescription"]["text"].lower()
     assert rules["ALF999"]["name"] == "ALF999"  # no name anywhere: the code stands in
     assert "internal error" in rules["ALF999"]["shortDescription"]["text"]
+
+
+# --- file names that are not UTF-8 --------------------------------------------------------
+
+#: The session folder and file name as os.listdir gives them for the bytes b"caf\xe9".
+UNDECODABLE_SESSION = "lab/Subjects/caf\udce9/2021-01-01/001"
+UNDECODABLE = f"{UNDECODABLE_SESSION}/alf/spikes.caf\udce9.npy"
+
+
+def undecodable_report() -> Report:
+    return Report(issues=[Issue("ALF101", "invalid-filename", "error", UNDECODABLE,
+                                "not an ALF filename: 'caf\udce9'", UNDECODABLE_SESSION, "alf", "")],
+                  root=ROOT, sessions=[UNDECODABLE_SESSION], files_checked=1, sessions_checked=1)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_is_valid_utf8_with_an_undecodable_file_name(fmt):
+    out = rendered(fmt, undecodable_report()).encode("utf-8")  # strict: no lone surrogate left
+    if fmt in ("json", "sarif"):
+        json.loads(out.decode("utf-8"))
+    if fmt == "junit":
+        ET.fromstring(out)
+    if fmt in ("text", "concise", "github", "junit"):
+        assert b"spikes.caf\\xe9.npy" in out  # the byte shown as the text escape
+
+
+def test_json_keeps_an_undecodable_byte_as_a_surrogate_escape_that_loads_back():
+    first = rendered("json", undecodable_report())
+    assert '"path": "data/lab/Subjects/caf\\udce9/2021-01-01/001/alf/spikes.caf\\udce9.npy"' in first
+    loaded = load_report(first.encode("utf-8"))
+    assert [i.path for i in loaded.issues] == [UNDECODABLE] and loaded.sessions == [UNDECODABLE_SESSION]
+    assert os.fsencode(loaded.issues[0].path).endswith(b"spikes.caf\xe9.npy")
+    for fmt in FORMATS:
+        assert rendered(fmt, loaded) == rendered(fmt, undecodable_report())
+
+
+def test_sarif_percent_encodes_the_undecodable_byte():
+    results = json.loads(rendered("sarif", undecodable_report()))["runs"][0]["results"]
+    artifact = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert artifact["uri"] == "data/lab/Subjects/caf%E9/2021-01-01/001/alf/spikes.caf%E9.npy"
+    outside = undecodable_report()
+    outside.root = "/srv/repo"
+    sarif = json.loads(render(outside, "sarif", cwd=CWD))
+    uri = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri.startswith("file:///") and uri.endswith("/srv/repo/lab/Subjects/caf%E9/2021-01-01/001/alf/spikes.caf%E9.npy")

@@ -3,6 +3,11 @@
 Issue paths are relative to ``Report.root``; users want them relative to where they ran the
 command (clickable in a terminal, matching CI annotations), so every reporter resolves them
 through :class:`PathDisplay`. Nothing here imports more than the standard library.
+
+A file name that is not valid UTF-8 reaches the reporters as a ``str`` holding lone
+surrogates (Python's ``surrogateescape``: byte 0xE9 is ``'\\udce9'``), which no UTF-8
+output can carry as is: :func:`escape_controls` shows such a byte as ``\\xe9``, and
+:func:`dump_json` writes it as the JSON escape ``\\udce9``, which ``json.loads`` restores.
 """
 
 from __future__ import annotations
@@ -16,7 +21,11 @@ from ..model import SEVERITIES, Issue, Report
 
 #: Codes reserved for failures of alflint itself (a crashing rule, a broken plugin).
 _INTERNAL = re.compile(r"ALF9[0-9]{2}\Z")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: What :func:`escape_controls` escapes: C0 and C1 controls, the bidirectional controls
+#: that can make a name read differently from what it is ("Trojan Source"), and lone
+#: surrogates (undecodable bytes of a file name).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ReportLoadError(ValueError):
@@ -46,15 +55,33 @@ def plural(n: int, word: str) -> str:
 
 
 def escape_controls(text: str) -> str:
-    """Make ``text`` one printable line: control characters become ``\\n``, ``\\x07``..."""
+    """Make ``text`` one printable, valid line: control characters become ``\\n``, ``\\x07``,
+    bidirectional controls ``\\u202e``, an undecodable byte of a file name ``\\xe9``."""
     if _CONTROL.search(text) is None:  # nearly every path and message: no copy, no callback
         return text
     return _CONTROL.sub(_escaped, text)
 
 
+def escape_undecodable(text: str) -> str:
+    """``text`` with its lone surrogates escaped as by :func:`escape_controls`, nothing else."""
+    if _SURROGATE.search(text) is None:
+        return text
+    return _SURROGATE.sub(_escaped, text)
+
+
+def escape_char(ch: str) -> str:
+    """The escape of one character: ``\\n``, ``\\x07``, ``\\u202e``; a surrogate from
+    ``surrogateescape`` (U+DC80-U+DCFF) is the byte it stands for, ``\\xe9``."""
+    code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
+    if code < 0x80:
+        return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{code:02x}")
+    return f"\\u{code:04x}"  # \u0085, not \x85: that would read as an undecodable byte
+
+
 def _escaped(m: re.Match[str]) -> str:
-    ch = m.group()
-    return {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch, f"\\x{ord(ch):02x}")
+    return escape_char(m.group())
 
 
 class PathDisplay:
@@ -106,7 +133,9 @@ def _plain(path: str) -> bool:
 def dump_json(value: Any, records: frozenset[str] = frozenset()) -> str:
     """JSON indented by two spaces, except that each item of a list under a key in
     ``records`` is written on one line: readable, greppable one record per line, and fast
-    (the C encoder writes each record). Non-ASCII characters are kept."""
+    (the C encoder writes each record). Non-ASCII characters are kept, except lone
+    surrogates: written as ``\\udce9`` escapes, so the document is valid UTF-8 and
+    ``json.loads`` gives the same string back."""
 
     def compact(v: Any) -> str:
         return json.dumps(v, ensure_ascii=False, separators=(", ", ": "))
@@ -124,7 +153,11 @@ def dump_json(value: Any, records: frozenset[str] = frozenset()) -> str:
             return "[\n" + body + "\n" + end + "]"
         return compact(v)
 
-    return encode(value, 0) + "\n"
+    text = encode(value, 0) + "\n"
+    if _SURROGATE.search(text) is None:
+        return text
+    # json.dumps(ensure_ascii=False) leaves lone surrogates raw; they can only be inside strings
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def ordered(report: Report, display: PathDisplay) -> list[tuple[Issue, str]]:

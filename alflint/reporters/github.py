@@ -6,7 +6,8 @@ the pull request diff::
     ::error file=lab/Subjects/SW001/2021-06-01/001/alf/x.npy,title=ALF101 missing-attribute::message
 
 The message is escaped as GitHub requires (``%``, carriage return, line feed) and property
-values additionally escape ``:`` and ``,``.
+values additionally escape ``:`` and ``,``. The runner reads the commands as UTF-8, so an
+undecodable byte of a file name is written as the text ``\\xe9``, as the text format shows it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..model import Report
-from ._common import PathDisplay, ordered, rule_attr
+from ._common import PathDisplay, escape_undecodable, ordered, rule_attr
 
 #: alflint severity -> workflow command.
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -22,7 +23,7 @@ COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
 def escape_data(text: str) -> str:
     """Escape a command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return escape_undecodable(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:

@@ -4,6 +4,9 @@ One test suite ``alflint`` with one test case per checked session (named by its 
 path) and one, ``(outside sessions)``, for files outside any session. A test case fails
 (``<failure>``) when it has errors; failures of alflint itself (ALF9xx) are ``<error>``
 elements; warnings and infos are listed in ``<system-out>`` and do not fail it.
+
+Characters XML 1.0 cannot carry, even escaped, are written as text escapes like the text
+format's: ``\\x00``, ``\\uffff``, and ``\\xe9`` for an undecodable byte of a file name.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, Mapping
 
 from ..model import Issue, Report
-from ._common import PathDisplay, is_internal, ordered, plural
+from ._common import PathDisplay, escape_char, is_internal, ordered, plural
 
 #: Name of the test case holding issues of files that belong to no session.
 OUTSIDE = "(outside sessions)"
@@ -23,7 +26,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 def _xml_text(text: str) -> str:
-    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else "\ufffd", text)
+    return _NOT_XML.sub(lambda m: escape_char(m.group()), text)
 
 
 def _line(issue: Issue, path: str) -> str:

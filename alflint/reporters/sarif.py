@@ -2,7 +2,9 @@
 
 One run; ``tool.driver.rules`` lists every code that has a result, with the rule's summary
 and documentation from the catalogue; each result points at its file through a URI
-relative to ``%SRCROOT%`` (the working directory, normally the repository checkout).
+relative to ``%SRCROOT%`` (the working directory, normally the repository checkout). URIs
+percent-encode a path's UTF-8 bytes, and the bytes of a file name that is not UTF-8 as they
+are on disk (``caf\\xe9`` -> ``caf%E9``).
 
 ALF files have no lines, so each location carries ``region.startLine = 1`` (GitHub needs a
 line to place an alert) and each result a ``partialFingerprints.primaryLocationLineHash``
@@ -68,18 +70,26 @@ def rule_descriptor(code: str, issues: list[Issue], rules: Mapping[str, Any] | N
     return descriptor
 
 
+def _quote(path: str, safe: str) -> str:
+    """Percent-encode ``path``; lone surrogates are the undecodable bytes they stand for."""
+    try:
+        return quote(path, safe=safe, errors="surrogateescape")
+    except UnicodeEncodeError:  # a surrogate not from surrogateescape (Windows names): its WTF-8 bytes
+        return quote(path, safe=safe, errors="surrogatepass")
+
+
 def _location(path: str, display: PathDisplay) -> dict[str, Any]:
     rel = display.relative(path)
     if rel is not None:
-        artifact = {"uri": quote(rel, safe="/"), "uriBaseId": "%SRCROOT%"}
+        artifact = {"uri": _quote(rel, "/"), "uriBaseId": "%SRCROOT%"}
     else:
         absolute = display(path)
-        artifact = {"uri": "file://" + quote(absolute if absolute.startswith("/") else "/" + absolute, safe="/:")}
+        artifact = {"uri": "file://" + _quote(absolute if absolute.startswith("/") else "/" + absolute, "/:")}
     return {"physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}}}
 
 
 def _fingerprint(issue: Issue, path: str) -> str:
-    digest = hashlib.sha256("\0".join((issue.code, path, issue.message)).encode("utf-8")).hexdigest()
+    digest = hashlib.sha256("\0".join((issue.code, path, issue.message)).encode("utf-8", "surrogatepass")).hexdigest()
     return f"{digest[:32]}:1"
 
 
