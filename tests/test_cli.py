@@ -263,3 +263,57 @@ def test_json_report_of_a_file_name_that_is_not_utf8_loads_back(undecodable_tree
     checked = run("check", "u", cwd=undecodable_tree).stdout.splitlines()
     loaded = run("check", "--load", "r.json", cwd=undecodable_tree).stdout.splitlines()
     assert loaded[:-1] == checked[:-1] and "spikes.caf\\xe9.npy" in loaded[1]  # all but the timed summary
+
+
+# --- --output-file ---------------------------------------------------------------------
+
+
+def test_output_file_that_cannot_be_written_is_one_line_and_exit_2(tree, tmp_path):
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    for target, reason in ((folder, "Is a directory"), (tmp_path / "missing" / "r.txt", "No such file")):
+        result = run("check", str(tree), "-o", str(target))
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert result.stderr.startswith(f"alflint: error: cannot write report {target}: {reason}")
+    assert os.listdir(folder) == []
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_output_file_on_a_device_is_written_directly(tree):
+    result = run("check", str(tree), "--select", "ALF101", "--format", "concise", "-o", "/dev/stdout")
+    assert result.returncode == 1 and "ALF101:error:" in result.stdout
+    result = run("check", str(tree), "-o", "/dev/full")
+    assert (result.returncode, result.stderr) == (2, "alflint: error: cannot write report /dev/full: No space left on device\n")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs RLIMIT_FSIZE")
+def test_a_failed_write_keeps_the_previous_report(tree, tmp_path):
+    """A file-size limit makes the write fail half way, as a full disk would."""
+    import resource
+    import signal
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # fail the write (EFBIG) instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+
+    report = tmp_path / "out" / "report.txt"
+    report.parent.mkdir()
+    report.write_text("the previous report\n")
+    result = subprocess.run([ALFLINT, "check", str(tree), "-o", str(report)], capture_output=True, text=True,
+                            env={**os.environ, "NO_COLOR": "1"}, preexec_fn=limit_file_size)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "cannot write report" in result.stderr and "Traceback" not in result.stderr
+    assert report.read_text() == "the previous report\n"
+    assert os.listdir(report.parent) == ["report.txt"]  # no temporary file left behind
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and symlinks")
+def test_output_file_replaces_a_report_keeping_its_mode_and_a_symlink(tree, tmp_path):
+    report = tmp_path / "report.txt"
+    report.write_text("old\n")
+    report.chmod(0o640)
+    link = tmp_path / "link.txt"
+    link.symlink_to(report)
+    assert run("check", str(tree), "--select", "ALF101", "--format", "concise", "-o", str(link)).returncode == 1
+    assert link.is_symlink() and "ALF101:error:" in report.read_text()
+    assert report.stat().st_mode & 0o777 == 0o640
