@@ -16,8 +16,9 @@ from typing import Callable, NamedTuple
 
 __all__ = ["FileEntry", "WalkProblem", "Walk", "walk", "DEFAULT_EXCLUDED_DIRS"]
 
-#: Folders that are tooling, not data: never walked, never reported.
-DEFAULT_EXCLUDED_DIRS = frozenset({".git", ".hg", ".svn", ".datalad", ".alflint_cache"})
+#: Folders that are tooling, not data: never walked, never reported (``__pycache__``: Python's
+#: bytecode of a lab's rule modules, or of any script kept beside the data).
+DEFAULT_EXCLUDED_DIRS = frozenset({".git", ".hg", ".svn", ".datalad", ".alflint_cache", "__pycache__"})
 
 
 class FileEntry(NamedTuple):

@@ -215,3 +215,18 @@ def test_an_entry_point_value_names_a_module_or_an_attribute_in_it():
         load("not a reference!")
     with pytest.raises(ModuleNotFoundError):
         load("no_such_module_here:thing")
+
+
+def test_a_local_pack_leaves_no_bytecode_in_the_repository_and_bytecode_is_not_data(tmp_path):
+    """Importing lab_rules.py from the repository wrote __pycache__/ into it (unless
+    PYTHONDONTWRITEBYTECODE was set), which the next check then reported as stray files."""
+    root = build_files(tmp_path, {f"{S}/alf/foo.times.npy": None, f"{S}/alf/spikes.times.npy": None,
+                                  f"{S}/alf/__pycache__/helper.cpython-311.pyc": None})
+    (root / "lab_rules.py").write_text(LAB_RULES)
+    (root / "alflint.toml").write_text('plugins = ["lab_rules.py"]\n')
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cli = [sys.executable, "-m", "alflint.cli", "check", str(root), "--format", "concise"]
+    for _ in range(2):
+        result = subprocess.run(cli, capture_output=True, text=True, env=env)
+        assert [line.split(":")[1] for line in result.stdout.splitlines()] == ["LAB001"], result.stdout
+    assert not (root / "__pycache__").exists()

@@ -49,7 +49,17 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _import_local(spec_text: str, base: str | None) -> Any:
-    """Import a module name (``lab_rules``) or a file path (``./lab_rules.py``) from the config."""
+    """Import a module name (``lab_rules``) or a file path (``./lab_rules.py``) from the config,
+    writing no ``__pycache__`` into the data repository (alflint leaves it as it found it)."""
+    before = sys.dont_write_bytecode
+    sys.dont_write_bytecode = True
+    try:
+        return _import(spec_text, base)
+    finally:
+        sys.dont_write_bytecode = before
+
+
+def _import(spec_text: str, base: str | None) -> Any:
     if spec_text.endswith(".py") or os.sep in spec_text or "/" in spec_text:
         path = spec_text if os.path.isabs(spec_text) else os.path.join(base or os.getcwd(), spec_text)
         if not os.path.isfile(path):
