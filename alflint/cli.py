@@ -289,6 +289,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.format not in _formats(engine):
         sys.stderr.write(f"alflint: error: unknown format {args.format!r} (choose from {', '.join(_formats(engine))})\n")
         return EXIT_USAGE
+    if args.index and args.load:
+        sys.stderr.write("alflint: error: --index writes the tables of a check; a report loaded with --load has no rows to index\n")
+        return EXIT_USAGE
     if args.timing and args.load:
         sys.stderr.write("alflint: error: --timing times a check; a report loaded with --load was not timed\n")
         return EXIT_USAGE

@@ -186,9 +186,10 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
 
     jobs = jobs if jobs is not None else (os.cpu_count() or 1)
 
-    root = os.path.abspath(os.fspath(root))
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"no such folder: {root}")
+    given = os.fspath(root)
+    root = os.path.abspath(given)
+    if not given or not os.path.isdir(root):  # '' would be the current folder
+        raise FileNotFoundError(f"not a folder: {given!r}" if os.path.exists(root) and given else f"no such folder: {given!r}")
     out = os.path.abspath(os.fspath(out_dir)) if out_dir is not None else root
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
@@ -393,8 +394,12 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
             for p in result.left_out:
                 print(f"  {p}")
         if result.written:
-            print(f"Wrote {result.sessions_path} ({result.sessions} sessions) and {result.datasets_path} ({result.datasets} datasets).")
+            print(f"Wrote {result.sessions_path} ({_count(result.sessions, 'session')}) and {result.datasets_path} ({_count(result.datasets, 'dataset')}).")
         else:
-            print(f"Up to date: {result.sessions_path} ({result.sessions} sessions) and {result.datasets_path} ({result.datasets} datasets) "
+            print(f"Up to date: {result.sessions_path} ({_count(result.sessions, 'session')}) and {result.datasets_path} ({_count(result.datasets, 'dataset')}) "
                   "already hold this index; nothing written.")
     return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' * (n != 1)}"

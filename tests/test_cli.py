@@ -317,3 +317,16 @@ def test_output_file_replaces_a_report_keeping_its_mode_and_a_symlink(tree, tmp_
     assert run("check", str(tree), "--select", "ALF101", "--format", "concise", "-o", str(link)).returncode == 1
     assert link.is_symlink() and "ALF101:error:" in report.read_text()
     assert report.stat().st_mode & 0o777 == 0o640
+
+
+def test_index_and_load_usage_errors_are_one_line(tree, tmp_path):
+    """`index ""` indexed the current folder; `index FILE` said 'no such folder' of a file
+    that exists; `check --load R --index` silently indexed nothing."""
+    empty = run("index", "", cwd=tree)
+    assert empty.returncode == 2 and "no such folder: ''" in empty.stderr and not list(tree.glob("*.pqt"))
+    a_file = tree / "subj" / "2021-01-01" / "001" / "alf" / "spikes.times.npy"
+    assert f"not a folder: {str(a_file)!r}" in run("index", str(a_file)).stderr
+    report = tmp_path / "r.json"
+    run("check", str(tree), "--format", "json", "-o", str(report))
+    loaded = run("check", "--load", str(report), "--index")
+    assert loaded.returncode == 2 and "--index writes the tables of a check" in loaded.stderr
