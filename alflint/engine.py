@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
 
+from ._interrupts import abortable, forked_pool, interrupts_deferred
 from .collect import AlfObject, Collection, Dataset, Session, collect
 from .config import IGNORE_FILE, Config, Decider, load_config
 from .exceptions import ConfigError
@@ -200,15 +201,14 @@ class Engine:
         runner = _Runner(self, collection, only, targets)
         sessions = collection.sessions
         if jobs > 1 and len(sessions) > 1 and len(collection.datasets) >= PARALLEL_MIN_FILES and _can_fork():
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
             global _FORKED
             chunks = [list(range(i, len(sessions), jobs * 4)) for i in range(min(jobs * 4, len(sessions)))]
             _FORKED = (runner, chunks)
             try:
-                with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-                    for found, crashed, done, timings in pool.map(_run_chunk, range(len(chunks))):
+                with forked_pool(jobs) as pool:
+                    with interrupts_deferred():  # not within the pool's locks
+                        results = pool.map(_run_chunk, range(len(chunks)))  # submits every chunk now
+                    for found, crashed, done, timings in results:
                         runner.issues += found
                         runner.crashes += crashed
                         if timings is not None:
@@ -262,6 +262,7 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
+@abortable
 def _run_chunk(index: int) -> tuple[list[Issue], int, int, Any]:
     """Worker side of a parallel run: check one chunk of sessions (state inherited by fork)."""
     runner, chunks = _FORKED

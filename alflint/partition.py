@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from ._interrupts import abortable, forked_pool, interrupts_deferred
 from .collect import _DATE_SHAPE, _DIGITS, Collection, _find_session, collect
 from . import timing
 from .ids import canonical_session_path, eid_of
@@ -159,11 +160,9 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
                 if bar is not None:
                     bar(len(work[i][1]))
         else:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                futures = [pool.submit(_run_chunk, i) for i in range(len(work))]  # forks every worker now
+            with forked_pool(workers) as pool:
+                with interrupts_deferred():  # not within the pool's locks
+                    futures = [pool.submit(_run_chunk, i) for i in range(len(work))]  # forks every worker now
                 total.add(_check_walk(engine, top, records, previous))  # the parent checks the rest meanwhile
                 if meanwhile is not None:
                     meanwhile()
@@ -206,6 +205,7 @@ def _merge(into: Walk, part: Walk) -> None:
     into.problems += part.problems
 
 
+@abortable
 def _run_chunk(index: int) -> Share:
     """One chunk of session folders (in a worker, state inherited by fork), with its cache shard."""
     engine, root, exclude, work, records, key, visited, previous = _FORKED
