@@ -26,6 +26,7 @@ writing tables does not import pandas.
 from __future__ import annotations
 
 import array
+import collections
 import datetime
 import functools
 import hashlib
@@ -36,8 +37,8 @@ import os
 import re
 import stat
 import tempfile
+import threading
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterable, NamedTuple, Sequence
 
@@ -46,6 +47,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ._cachedir import cache_folder, write_atomically
+from ._interrupts import interrupts_deferred
 from .ids import ALFLINT_NAMESPACE, canonical_session_path, dataset_id, eid_of, split_revision, uuid3_text
 from .sessionrows import DATASETS_FILE, ID_LENGTH, SESSIONS_FILE, SessionRow, default_flags
 
@@ -614,7 +616,8 @@ def write_tables(
     Both files are first written completely (and fsynced) to temporary files in ``out_dir``
     whose names do not end in ``.pqt`` (ONE never loads them), then each is moved into place
     with ``os.replace``: a reader sees each table whole, old or new, and a failure while
-    writing leaves the old tables untouched and no temporary file behind. Returns the paths.
+    writing (Ctrl-C too) leaves the old tables untouched and no temporary file behind, and
+    replaces both tables or neither. Returns the paths.
     """
     out = Path(out_dir)
     if not out.is_dir():
@@ -630,27 +633,30 @@ def write_tables(
     temps: list[str] = []
     try:
         for table, target in zip((sessions, datasets), targets):
-            try:
-                fd, tmp = tempfile.mkstemp(prefix=".alflint-", suffix=".pqt.tmp", dir=out)
-            except OSError as exc:
-                raise type(exc)(f"cannot write cache tables in {str(out)!r}: {exc.strerror or exc}") from None
-            temps.append(tmp)
+            with interrupts_deferred():  # every temporary file made is in temps
+                try:
+                    fd, tmp = tempfile.mkstemp(prefix=".alflint-", suffix=".pqt.tmp", dir=out)
+                except OSError as exc:
+                    raise type(exc)(f"cannot write cache tables in {str(out)!r}: {exc.strerror or exc}") from None
+                temps.append(tmp)
             if hasattr(os, "fchmod"):  # POSIX: mkstemp's 0600 would hide the tables from the lab
                 os.fchmod(fd, _table_mode(target))
             with os.fdopen(fd, "wb") as handle:
                 pq.write_table(table, handle, compression="snappy")
                 handle.flush()
                 os.fsync(handle.fileno())
-        for tmp, target in zip(temps, targets):
-            os.replace(tmp, target)
-        temps = []
+        with interrupts_deferred():  # both tables replaced, or neither
+            for tmp, target in zip(temps, targets):
+                os.replace(tmp, target)
+            temps = []
         return targets
     finally:
-        for tmp in temps:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
+        with interrupts_deferred():
+            for tmp in temps:
+                try:
+                    os.unlink(tmp)
+                except FileNotFoundError:
+                    pass
 
 
 def _table_mode(target: Path) -> int:
@@ -784,11 +790,41 @@ def md5_files(paths: Sequence[str | os.PathLike] | Iterable[str | os.PathLike], 
 
     ``jobs`` defaults to ``min(32, cpu count + 4)``; hashlib releases the GIL while hashing, so
     threads overlap both reading and hashing. An unreadable file raises its ``OSError``.
+    On KeyboardInterrupt (or an error) the threads stop after the files they are reading.
     """
     paths = list(paths)
     if jobs is None:
         jobs = min(32, (os.cpu_count() or 1) + 4)
     if jobs <= 1 or len(paths) <= 1:
         return [_md5_file(p) for p in paths]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(_md5_file, paths))
+    # Plain threads, not a ThreadPoolExecutor: the caller submitting thousands of files took
+    # the pool's locks thousands of times, and a Ctrl-C just after one was taken left it held,
+    # the pool's threads blocked on it and the exit waiting for them for ever. These threads
+    # share no lock with the caller.
+    digests: list[str] = [""] * len(paths)
+    todo = collections.deque(range(len(paths)))  # popleft is thread-safe
+    failed: list[BaseException] = []  # once not empty, every thread stops
+
+    def hash_files() -> None:
+        try:
+            while todo and not failed:
+                i = todo.popleft()
+                digests[i] = _md5_file(paths[i])
+        except IndexError:  # another thread took the last file
+            pass
+        except BaseException as exc:
+            failed.append(exc)
+
+    threads = [threading.Thread(target=hash_files, name="alflint-md5") for _ in range(min(jobs, len(paths)))]
+    try:
+        with interrupts_deferred():  # Thread.start waits on a lock the new thread needs
+            for thread in threads:
+                thread.start()
+        for thread in threads:
+            thread.join()
+    except BaseException as exc:
+        failed.append(exc)
+        raise
+    if failed:
+        raise failed[0]
+    return digests
