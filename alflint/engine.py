@@ -204,8 +204,10 @@ class Engine:
             global _FORKED
             chunks = [list(range(i, len(sessions), jobs * 4)) for i in range(min(jobs * 4, len(sessions)))]
             _FORKED = (runner, chunks)
+            from .partition import max_workers
+
             try:
-                with forked_pool(jobs) as pool:
+                with forked_pool(min(jobs, len(chunks), max_workers())) as pool:  # every worker is forked at once
                     with interrupts_deferred():  # not within the pool's locks
                         results = pool.map(_run_chunk, range(len(chunks)))  # submits every chunk now
                     for found, crashed, done, timings in results:
