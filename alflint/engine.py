@@ -582,7 +582,7 @@ def _per_path_filter(config: Config, decider: Decider, rules: dict[str, Rule], r
     def keep(issue: Issue) -> bool:
         path = (offset.rstrip("/") or ".") if issue.path == "." else offset + issue.path
         for matcher, codes in entries:
-            if matcher.match_file(path) and any(issue.code.startswith(c) or issue.name == c for c in codes):
+            if matcher.match_file(path) and any(c == "ALL" or issue.code.startswith(c) or issue.name == c for c in codes):
                 return False
         return True
 

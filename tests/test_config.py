@@ -112,6 +112,9 @@ def test_per_path_ignores(tmp_path):
     write(repo / "alflint.toml", 'select = ["ALF104", "ALF110"]\n[per-path-ignores]\n"**/raw_ephys_data/*" = ["ALF104"]\n"*.DS_Store" = ["os-junk"]\n')
     report = alflint.check(repo)
     assert [(i.code, i.path) for i in report.issues] == [("ALF104", f"{S}/alf/Spikes.times.npy")]
+    # ALL, as in select and --ignore (it was accepted and suppressed nothing)
+    write(repo / "alflint.toml", 'select = ["ALF104", "ALF110"]\n[per-path-ignores]\n"**/alf/*" = ["ALL"]\n')
+    assert [(i.code, i.path) for i in alflint.check(repo).issues] == [("ALF104", f"{S}/raw_ephys_data/Probe.raw.bin")]
 
 
 # --------------------------------------------------------------------------------------------
