@@ -619,7 +619,8 @@ def check_files(root: str | os.PathLike, files: Sequence[str], *, config: str | 
     """Run the object and content rules on exactly ``files`` (POSIX paths relative to ``root``).
 
     This is "validate, then load": only the given files are read, grouped into their objects,
-    and only rules about objects or file contents run (names were checked when indexing).
+    and only rules about objects or file contents run, with the path rules declared
+    ``on_load`` (an empty file); names were checked when indexing.
     """
     started = time.perf_counter()
     root = os.path.abspath(os.fspath(root))
@@ -631,7 +632,7 @@ def check_files(root: str | os.PathLike, files: Sequence[str], *, config: str | 
     dirs = sorted({e.rel.rpartition("/")[0] for e in entries})
     collection = collect(Walk(root=root, files=entries, dirs=dirs))
     report = Report(root=root)
-    report.issues = engine.run(collection, only=lambda r: r.scope == "object" or r.reads_content)
+    report.issues = engine.run(collection, only=lambda r: r.scope == "object" or r.reads_content or r.on_load)
     report.internal_errors = engine.crashes  # a broken third-party pack must not block loading
     report.files_checked = len(collection.datasets)
     report.sessions = [s.key for s in collection.sessions]

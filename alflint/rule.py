@@ -71,6 +71,9 @@ class Rule:
     #: path rule: the engine asks it once per distinct name and calls the rule only on the
     #: files it accepts
     applies: Callable[[str, Any, bool], bool] | None = field(default=None, compare=False, repr=False)
+    #: a path rule that also runs when a load validates the files it reads (object rules and
+    #: content rules always do): what it checks is about the data, not the name
+    on_load: bool = False
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.code):
@@ -103,6 +106,7 @@ def rule(
     content: bool = False,
     per_name: bool = False,
     applies: Callable[[str, Any, bool], bool] | None = None,
+    on_load: bool = False,
 ) -> Callable[[Callable], Rule]:
     """Turn a check function into a :class:`Rule` (the decorated name is bound to the Rule).
 
@@ -112,6 +116,7 @@ def rule(
     parts, ``dataset.name``), whether ``dataset.session`` is None, and its options: the engine
     then runs it once per distinct name and reports the same findings for every file of that
     name (names repeat in every session). Its findings are about the file itself.
+    ``on_load=True`` also runs a path rule when a load validates the files it is about to read.
     """
 
     def wrap(func: Callable) -> Rule:
@@ -131,6 +136,7 @@ def rule(
             origin=func.__module__,
             per_name=per_name,
             applies=applies,
+            on_load=on_load,
         )
 
     return wrap

@@ -424,7 +424,7 @@ def suffix_read_as_timescale(dataset, ctx):
 # --------------------------------------------------------------------------------------------
 
 
-@rule("ALF109", "empty-dataset", "error", "path", applies=lambda name, p, in_session: in_session and p is not None)
+@rule("ALF109", "empty-dataset", "error", "path", applies=lambda name, p, in_session: in_session and p is not None, on_load=True)
 def empty_dataset(dataset, ctx):
     """A valid ALF dataset is an empty file (0 bytes).
 

@@ -333,6 +333,22 @@ def test_validate_before_load(tmp_path):
         relaxed.load_object(eid, "spikes")
 
 
+def test_an_empty_file_fails_validation_on_load_as_it_fails_the_check(tmp_path):
+    """A 0-byte dataset is ALF109, an error, in `alflint check`; loading it validated gave
+    None without a word (validate-on-load ran object and content rules only)."""
+    s = tmp_path / SESSION
+    (s / "alf").mkdir(parents=True)
+    np.save(s / "alf/spikes.times.npy", np.zeros(5))
+    (s / "alf/spikes.amps.npy").write_bytes(b"")
+    repo = alflint.open(tmp_path)
+    eid = repo.to_eid(SESSION)
+    with pytest.raises(ALFInvalid, match="ALF109") as raised:
+        repo.load_dataset(eid, "spikes.amps.npy", collection="alf")
+    assert [i.code for i in raised.value.report.errors] == ["ALF109"]
+    assert len(repo.load_dataset(eid, "spikes.times.npy", collection="alf")) == 5  # only the files loaded
+    assert repo.load_dataset(eid, "spikes.amps.npy", collection="alf", validate=False) is None  # ONE's answer
+
+
 def test_short_keys_and_check_hash(tmp_path):
     s = tmp_path / SESSION
     (s / "alf").mkdir(parents=True)
