@@ -529,6 +529,8 @@ class Repository:
             candidates = [c for c in candidates if self._session_records[c]["lab"] == lab]
         if len(candidates) > 1:
             labs = sorted(self._session_records[c]["lab"] or "(no lab)" for c in candidates)
+            if len(set(labs)) < len(labs):  # ONE's tables of folders '1' and '001': no lab tells them apart
+                raise ALFMultipleObjectsFound(f"{what!r} matches {len(candidates)} sessions: {_padding_twins()}")
             raise ALFMultipleObjectsFound(
                 f"{what!r} matches {len(candidates)} sessions (labs {', '.join(labs)}); give the lab, "
                 "e.g. 'lab/Subjects/subject/date/number'"
@@ -1148,6 +1150,21 @@ def _date_range(value: Any) -> tuple[str | None, str | None]:
     raise ValueError("date_range takes a date or a list of one or two dates")
 
 
+def _padding_twins() -> str:
+    return ("the tables hold session folders of one lab, subject and date whose numbers differ only in padding "
+            "('1' and '001'): ONE cannot tell them apart, and loads of either read the same folder; rename one "
+            "folder and index again (`alflint index` refuses such a tree)")
+
+
+def _warn_of_padding_twins(repo: Repository) -> None:
+    """Tables made by ONE from folders '1' and '001' hold two sessions that name one folder."""
+    for key, eids in repo._by_key.items():
+        labs = [repo._session_records[e]["lab"] for e in eids]
+        if len(set(labs)) < len(labs):
+            warnings.warn(f"session {'/'.join(map(str, key))}: {_padding_twins()}", ALFWarning, stacklevel=3)
+            return
+
+
 def _newest_session_mtime_ns(repo: Repository) -> int:
     """The newest mtime of the session folders of ``repo`` and of the folders between them
     and its root (:func:`alflint.freshness.newest_folder_mtime_ns`), locating each session
@@ -1180,6 +1197,7 @@ def open(root: str | os.PathLike, scan: bool = False, validate: bool = True) -> 
         repo = Repository(root_path, sessions, datasets, validate=validate, source="tables")
         written = min(t.stat().st_mtime_ns for t in tables)
         repo._tables_mtime_ns = written
+        _warn_of_padding_twins(repo)
         if _newest_session_mtime_ns(repo) > written:
             warnings.warn(
                 f"the cache tables in {root_path} are older than the data (files were added or removed "

@@ -481,3 +481,21 @@ def test_one_tables_with_nan_rel_paths(tmp_path):
         assert ours.list_datasets(eid, filename=filename) == sorted(quiet(one.list_datasets, eid, filename=filename)[1]) == ["alf/obj.attr.npy"]
     assert ours.list_datasets() == ["alf/obj.attr.npy"] and ours.list_collections() == ["alf"]
     assert list(ours.load_object(eid, "obj")) == ["attr"]
+
+
+def test_one_tables_of_folders_1_and_001_warn_at_open_and_refuse_the_ambiguous_path(tmp_path):
+    """ONE's tables store numbers as integers: folders '1' and '001' become two sessions of
+    one canonical path, and loads of either read '001'. open() says so once; the path asks
+    to rename a folder (it used to suggest giving a lab, which cannot help)."""
+    for number, origin in (("1", 0.0), ("001", 7.0)):
+        folder = tmp_path / "subj" / "2021-01-01" / number / "alf"
+        folder.mkdir(parents=True)
+        np.save(folder / "spikes.times.npy", origin + np.arange(3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        one_cache.make_parquet_db(tmp_path)
+    with pytest.warns(alflint.exceptions.ALFWarning, match="differ only in padding"):
+        repo = alflint.open(tmp_path)
+    assert len(repo.sessions) == 2
+    with pytest.raises(alflint.exceptions.ALFMultipleObjectsFound, match="rename one folder"):
+        repo.to_eid("subj/2021-01-01/001")
