@@ -215,8 +215,12 @@ class _Sessions:
 
 
 def _session_key(parts: list[str], at: int) -> str:
-    start = at - 3 if at >= 3 and parts[at - 2] == "Subjects" else at - 1
-    return "/".join(parts[start: at + 2])
+    return "/".join(parts[_chain_start(parts, at): at + 2])
+
+
+def _chain_start(parts: list[str], at: int) -> int:
+    """Where the session folders whose date is ``parts[at]`` begin: the lab, or the subject."""
+    return at - 3 if at >= 3 and parts[at - 2] == "Subjects" else at - 1
 
 
 def _find_session(parts: list[str], start: int) -> int | None:
@@ -239,7 +243,7 @@ def misplaced_root(root: str, sessions: Iterable[tuple[str, str | None]]) -> tup
     parts = root.replace(os.sep, "/").rstrip("/").split("/")
     at = _find_session(parts, 1)
     if at is not None:  # the root is a session folder or lies inside one
-        start = at + 2 - (5 if at >= 3 and parts[at - 2] == "Subjects" else 3)
+        start = _chain_start(parts, at)
         return "/".join(parts[start:at + 2]), "/".join(parts[:start]) or "/"
     for key, lab in sessions:
         above = (5 if lab else 3) - (key.count("/") + 1)  # chain folders outside the root
@@ -249,7 +253,6 @@ def misplaced_root(root: str, sessions: Iterable[tuple[str, str | None]]) -> tup
     return None
 
 
-_UNPARSED = object()
 _UNPARSED = object()
 
 
