@@ -196,6 +196,7 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
     previous: dict = {}
     targets = (os.path.join(out, SESSIONS_FILE), os.path.join(out, DATASETS_FILE))
     started_ns = time.time_ns()  # what the tables can vouch for: the tree as the check began to see it
+    _refuse_misplaced(root, ())  # a root inside a session is known from its path: before any check
     if checked is not None:
         report, records = checked
         started_ns -= int(report.duration * 1e9)
@@ -206,11 +207,7 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
         preload = not (update and cache and not hash_files and stamp.untouched(root, targets))
         report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache,
                                                      preload=preload)
-    misplaced = misplaced_root(root, ((r[0], r[1]) for r in records))
-    if misplaced is not None:  # not even --force: such tables could load nothing
-        raise ALFInvalid(f"{root} lies within the folders of session {misplaced[0]!r}: ONE finds each session at "
-                         "<root>/(lab/Subjects/)subject/date/number, so tables written for this folder would point at "
-                         f"files that are not there; index {misplaced[1]} instead")
+    _refuse_misplaced(root, ((r[0], r[1]) for r in records))  # a root below a lab or subject folder
     if (report.errors or report.internal_errors) and not force:
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
 
@@ -259,6 +256,16 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
     if digest is not None:
         stamp.remember(root, targets, digest, written_ns)
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)
+
+
+def _refuse_misplaced(root: str, sessions) -> None:
+    """Raise when ``root`` is not the top of the session folders (:func:`misplaced_root`):
+    not even ``--force`` writes tables that could load nothing."""
+    misplaced = misplaced_root(root, sessions)
+    if misplaced is not None:
+        raise ALFInvalid(f"{root} lies within the folders of session {misplaced[0]!r}: ONE finds each session at "
+                         "<root>/(lab/Subjects/)subject/date/number, so tables written for this folder would point at "
+                         f"files that are not there; index {misplaced[1]} instead")
 
 
 def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: bool, jobs: int, cache: bool,
@@ -354,6 +361,7 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
     """The ``alflint index`` / ``alflint check --index`` command; returns the exit status.
     ``checked``: the ``(report, records)`` of the check ``check --index`` just ran."""
     from .reporters import render, use_color
+    from .reporters._common import plural
 
     try:
         result = run_index(
@@ -394,12 +402,8 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
             for p in result.left_out:
                 print(f"  {p}")
         if result.written:
-            print(f"Wrote {result.sessions_path} ({_count(result.sessions, 'session')}) and {result.datasets_path} ({_count(result.datasets, 'dataset')}).")
+            print(f"Wrote {result.sessions_path} ({plural(result.sessions, 'session')}) and {result.datasets_path} ({plural(result.datasets, 'dataset')}).")
         else:
-            print(f"Up to date: {result.sessions_path} ({_count(result.sessions, 'session')}) and {result.datasets_path} ({_count(result.datasets, 'dataset')}) "
+            print(f"Up to date: {result.sessions_path} ({plural(result.sessions, 'session')}) and {result.datasets_path} ({plural(result.datasets, 'dataset')}) "
                   "already hold this index; nothing written.")
     return 0
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'s' * (n != 1)}"

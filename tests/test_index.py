@@ -117,6 +117,16 @@ def test_a_root_within_the_session_folders_is_refused_even_with_force(tmp_path, 
     assert list(repo.load_object(eid, "spikes", collection="alf")) == ["clusters", "times"]
 
 
+def test_a_root_inside_a_session_is_refused_before_anything_is_checked(tmp_path):
+    """Known from the path alone: no check runs first (here it would stop at the broken
+    configuration, and on a real session read every file's header)."""
+    root = make_repo(tmp_path / "repo") / "subj" / "2021-06-01" / "001"
+    (root / "alflint.toml").write_text("select = [\n")  # invalid TOML: any check would report it
+    result = run("index", str(root))
+    assert result.returncode == 2 and f"index {tmp_path / 'repo'} instead" in result.stderr
+    assert "TOML" not in result.stderr
+
+
 def test_tables_that_cannot_be_written_give_one_line_and_leave_the_old_ones(tmp_path):
     """A table name taken by a folder used to end in a traceback after sessions.pqt had been
     replaced (new sessions beside old datasets); an unwritable folder, in a traceback."""
