@@ -201,13 +201,14 @@ class Engine:
         runner = _Runner(self, collection, only, targets)
         sessions = collection.sessions
         if jobs > 1 and len(sessions) > 1 and len(collection.datasets) >= PARALLEL_MIN_FILES and _can_fork():
-            global _FORKED
-            chunks = [list(range(i, len(sessions), jobs * 4)) for i in range(min(jobs * 4, len(sessions)))]
-            _FORKED = (runner, chunks)
             from .partition import max_workers
 
+            global _FORKED
+            workers = min(jobs, len(sessions), max_workers())  # every worker is forked at once: no idle ones
+            chunks = [list(range(i, len(sessions), workers * 4)) for i in range(min(workers * 4, len(sessions)))]
+            _FORKED = (runner, chunks)
             try:
-                with forked_pool(min(jobs, len(chunks), max_workers())) as pool:  # every worker is forked at once
+                with forked_pool(workers) as pool:
                     with interrupts_deferred():  # not within the pool's locks
                         results = pool.map(_run_chunk, range(len(chunks)))  # submits every chunk now
                     for found, crashed, done, timings in results:
