@@ -77,6 +77,7 @@ class Dataset:
     folder_reasons: tuple[Reason, ...]
     parts: AlfParts | None  #: filename parts when the name is valid ALF, else None
     facts: Any = field(default=None, repr=False)  #: content facts, read on first use (alflint.facts)
+    head: bytes | None = field(default=None, repr=False)  #: the file's first bytes when the walk read them, until facts are read
 
     @property
     def abs_path(self) -> str:
@@ -264,6 +265,7 @@ def collect(tree: Walk) -> Collection:
     objects: dict[tuple, AlfObject] = {}
     parse = spec.try_parse_filename
     parsed: dict[str, AlfParts | None] = {}
+    heads = tree.heads
     for rel_dir in tree.dirs:
         finder.info(rel_dir)  # registers sessions that hold no files, too
     for entry in sorted(tree.files):
@@ -281,7 +283,7 @@ def collect(tree: Walk) -> Collection:
             rel_path = rel
         # positional: a third of the cost of keywords, once per file (fields in declaration order)
         dataset = Dataset(rel, root_prefix, entry.size, entry.mtime_ns, session, rel_path,
-                          info.collection, info.revision, info.reasons, parts)
+                          info.collection, info.revision, info.reasons, parts, None, heads.get(rel) if heads else None)
         out.datasets.append(dataset)
         if session is not None:
             session.datasets.append(dataset)

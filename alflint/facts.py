@@ -5,8 +5,9 @@ Rules ask ``ctx.facts(dataset)``; the first call reads the file's header or foot
 consistency, relations, monotonic times) share one read.
 
 The common case of a repository, an ``.npy`` file of a plain dtype written by numpy (format
-1.0), takes a fast path: one ``open``/``pread``/``close`` of the first 512 bytes (no
-buffered file object, no ``fstat``: the size comes from the walk) and one regular expression.
+1.0), takes a fast path: the first 512 bytes, as the walk read them (``Dataset.head``) or else
+by one ``open``/``pread``/``close`` (no buffered file object, no ``fstat``: the size comes
+from the walk), and one regular expression.
 Small delimited text tables without quotes take another (one read, one split, a delimiter
 count per line), small JSON documents a third (one read, ``json.loads``) and small JSON
 lines files a fourth (one read, the JSON scanner per line); parquet footers go to the pure
@@ -25,6 +26,7 @@ from itertools import repeat
 from typing import Any, Callable, NamedTuple
 
 from ._rawread import read_at
+from .walk import HEAD_BYTES
 
 __all__ = ["Facts", "facts_reader", "fast_npy_facts", "fast_delimited_facts", "fast_json_facts", "fast_jsonable_facts"]
 
@@ -58,15 +60,17 @@ def _content() -> Any:
     return _CONTENT
 
 
-def fast_npy_facts(path: str, size: int) -> Any:
+def fast_npy_facts(path: str, size: int, head: bytes | None = None) -> Any:
     """ContentFacts of a plain numpy-written ``.npy`` file of ``size`` bytes, or None.
 
-    None means "not the common case": ask :func:`alflint.content.read_facts`.
+    ``head`` is the file's first :data:`~alflint.walk.HEAD_BYTES` bytes when already read
+    (read here otherwise). None means "not the common case": ask :func:`alflint.content.read_facts`.
     """
-    try:
-        head = read_at(path, 0, 512)
-    except OSError:
-        return None
+    if head is None:
+        try:
+            head = read_at(path, 0, HEAD_BYTES)
+        except OSError:
+            return None
     # the memo is keyed by the header's bytes as its length field gives them: a header seen
     # before (with its magic, version and every byte up to its end) needs no pattern match
     key = (head[:10 + int.from_bytes(head[8:10], "little")], size)
@@ -215,7 +219,8 @@ def facts_reader() -> Callable[[Any], Facts]:
             extension = parts.extension if parts is not None else dataset.extension
             found = None
             if extension == "npy" and dataset.size > 0:
-                found = fast_npy_facts(dataset.abs_path, dataset.size)
+                found = fast_npy_facts(dataset.abs_path, dataset.size, dataset.head)
+                dataset.head = None  # read once: the facts stand for it now
             elif extension in _DELIMITED:
                 found = fast_delimited_facts(dataset.abs_path, dataset.size, extension)
             elif extension == "json":

@@ -32,6 +32,10 @@ __all__ = ["Share", "is_session_folder", "split_run", "records_of", "indexed_eid
 #: Fewer session folders than this are checked in one process (forking costs more).
 MIN_UNITS = 48
 
+#: Files whose first bytes the walk of a content check reads (:data:`alflint.walk.HEAD_BYTES`):
+#: ``.npy`` headers are most of a repository's reads; other formats are read whole or from the end.
+NPY_HEADS = (".npy",)
+
 
 def is_session_folder(parent_name: str, name: str) -> bool:
     """A ``number`` folder inside a ``date`` folder: where a session starts."""
@@ -203,6 +207,7 @@ def _merge(into: Walk, part: Walk) -> None:
     into.files += part.files
     into.dirs += part.dirs
     into.problems += part.problems
+    into.heads.update(part.heads)
 
 
 @abortable
@@ -227,11 +232,17 @@ def _run_chunk(index: int) -> Share:
 
 def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[str], records: bool, results: Any, visited: set,
                  previous: Any = None) -> tuple[Share, dict]:
-    """Walk session folders, take unchanged ones from the cache, collect and check the rest."""
+    """Walk session folders, take unchanged ones from the cache, collect and check the rest.
+
+    When every file's content will be read (no cached result stands for the folder, and not
+    only changed files are checked), the walk reads the ``.npy`` headers itself: see
+    :func:`alflint.walk.walk`'s ``read_heads``."""
     share, todo, stored, sizes = Share(), Walk(root=root), [], {}
+    heads = NPY_HEADS if previous is None and any(r.reads_content for r in engine.active) else ()
     for unit in units:
         with timing.phase("walk"):
-            part = walk(root, exclude, start=unit, visited=visited)
+            part = walk(root, exclude, start=unit, visited=visited,
+                        read_heads=heads if results is None or unit not in results.units else ())
         sizes[unit] = len(part.files)
         if results is not None:
             from .cache import fingerprint

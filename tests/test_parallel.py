@@ -80,3 +80,27 @@ def test_jobs_beyond_the_work_or_the_cores_fork_no_more_workers(tmp_path):
     chunks = len(guided_chunks(list(range(60)), 64))
     assert 2 <= seen[0] <= min(chunks, MAX_JOBS_PER_CORE * (os.cpu_count() or 1)) < 64
     assert report.issues == engine.check(tmp_path, jobs=2).issues
+
+
+def test_a_split_content_check_judges_npy_files_as_a_whole_tree_check_does(tmp_path):
+    """Split runs read .npy headers during the walk (alflint.walk's read_heads); a whole-tree
+    check reads them later, by path. Both must find the same content issues and rows."""
+    import numpy as np
+
+    from alflint.partition import records_of
+
+    make_tree(tmp_path)
+    folders = sorted(p for p in tmp_path.glob("*/*/*/alf"))
+    for i, folder in enumerate(folders):
+        np.save(folder / "trials.intervals.npy", np.zeros((20, 2)))
+        np.save(folder / "trials.goCue_times.npy", np.zeros(20 if i % 4 else 19))  # ALF302 in a quarter
+        np.save(folder / "wheel.position.npy", np.zeros(5, dtype=[("a", "<f8"), ("b", "<i4")]))  # not the fast path
+        (folder / "wheel.timestamps.npy").write_bytes(np.lib.format.magic(1, 0) + b"\x10\x00{'descr': '<f8'")  # truncated
+    engine = Engine.create(tmp_path)
+    serial, collection = engine.check_tree(tmp_path)  # one walk that reads no heads
+    assert serial.files_checked >= PARALLEL_MIN_FILES
+    assert {"ALF302", "ALF501"} <= {i.code for i in serial.issues}
+    for jobs in (1, 2):  # split: heads read by the walk, in the parent or in workers
+        split, records = engine.check_records(tmp_path, jobs=jobs)
+        assert split.issues == serial.issues
+        assert sorted(records) == sorted(records_of(collection))

@@ -79,6 +79,62 @@ def test_listing_through_a_folder_descriptor_or_a_path_walks_alike(tmp_path, mon
         assert len(os.listdir("/proc/self/fd")) == open_fds
 
 
+@pytest.mark.skipif(os.scandir not in os.supports_fd, reason="heads are read only where folders are listed by descriptor")
+def test_a_walk_that_reads_heads_finds_the_same_tree_and_the_first_bytes_of_chosen_files(tmp_path):
+    """A content check's walk opens each .npy once, for its size, mtime and header: files,
+    folders and problems must be exactly those of a plain walk."""
+    import numpy as np
+
+    folder = tmp_path / "s" / "2021-01-01" / "001" / "alf"
+    folder.mkdir(parents=True)
+    np.save(folder / "spikes.times.npy", np.arange(1000.0))
+    np.save(folder / "spikes.clusters.npy", np.zeros((10, 3), dtype=np.int16))
+    (folder / "spikes.empty.npy").write_bytes(b"")
+    (folder / "notes.txt").write_text("not read")
+    (tmp_path / "real").mkdir()
+    np.save(tmp_path / "real" / "x.y.npy", np.ones(3))
+    os.symlink(tmp_path / "real" / "x.y.npy", folder / "linked.times.npy")
+    os.symlink(tmp_path / "gone.npy", folder / "broken.times.npy")
+    os.mkfifo(folder / "pipe.times.npy")  # opened without blocking, listed as a special file
+    open_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
+
+    plain = walk(tmp_path / "s")
+    reading = walk(tmp_path / "s", read_heads=(".npy",))
+
+    assert reading.files == plain.files  # sizes and mtimes from fstat equal those of stat
+    assert reading.dirs == plain.dirs
+    assert reading.problems == plain.problems
+    assert {p.kind for p in plain.problems} == {"broken-symlink", "special-file"}
+    assert plain.heads == {}
+    regular_npy = {"spikes.times.npy", "spikes.clusters.npy", "spikes.empty.npy", "linked.times.npy"}
+    assert set(reading.heads) == {f"2021-01-01/001/alf/{n}" for n in regular_npy}
+    for rel, head in reading.heads.items():
+        assert head == (tmp_path / "s" / rel).read_bytes()[:512]
+    if open_fds is not None:
+        assert len(os.listdir("/proc/self/fd")) == open_fds
+
+
+def test_content_facts_come_from_the_header_the_walk_read_with_the_size(tmp_path):
+    """Size and header are one snapshot of the file: a file rewritten between the walk and
+    the rules (same size, another shape) is judged by what the walk saw, and the bytes
+    are let go once read."""
+    import numpy as np
+
+    from alflint.facts import facts_reader
+
+    path = tmp_path / "s" / "2021-01-01" / "001" / "alf" / "spikes.times.npy"
+    path.parent.mkdir(parents=True)
+    np.save(path, np.zeros(12))
+    tree = walk(tmp_path, read_heads=(".npy",))
+    np.save(path, np.zeros((3, 4)))  # the same number of bytes, another header
+    (dataset,) = collect(tree).datasets
+    assert dataset.head is not None or os.scandir not in os.supports_fd
+    facts = facts_reader()(dataset)
+    expected = (12,) if os.scandir in os.supports_fd else (3, 4)
+    assert facts.error is None and facts.facts.shape == expected
+    assert dataset.head is None
+
+
 @pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="needs root to become another user")
 def test_files_another_user_cannot_read_are_problems_and_the_rest_are_files():
     """Walked as 'nobody' (a forked child drops root): the mode bits decide, and a file
@@ -105,18 +161,22 @@ def test_files_another_user_cannot_read_are_problems_and_the_rest_are_files():
                 os.setgid(65534)
                 os.setuid(65534)
                 walk_module._EUID, walk_module._GROUPS = 65534, frozenset({65534})
-                tree = walk(base)
-                os.write(write_end, json.dumps([[f.rel for f in tree.files], [[p.rel, p.kind] for p in tree.problems]]).encode())
+                found = []
+                for heads in ((), (".npy",)):  # also when the walk opens files to read their first bytes
+                    tree = walk(base, read_heads=heads)
+                    found.append([[f.rel for f in tree.files], [[p.rel, p.kind] for p in tree.problems], sorted(tree.heads)])
+                os.write(write_end, json.dumps(found).encode())
             finally:
                 os._exit(0)
         os.close(write_end)
         with os.fdopen(read_end, "rb") as fh:
-            files, problems = json.loads(fh.read())
+            (files, problems, no_heads), (files2, problems2, heads) = json.loads(fh.read())
         os.waitpid(pid, 0)
     finally:
         shutil.rmtree(base)
-    assert files == ["a.b.npy", "c.d.npy", "e.f.npy"]
-    assert problems == [["g.h.npy", "unreadable-file"], ["i.j.npy", "unreadable-file"], ["k.l.npy", "unreadable-file"]]
+    assert files == files2 == ["a.b.npy", "c.d.npy", "e.f.npy"]
+    assert problems == problems2 == [["g.h.npy", "unreadable-file"], ["i.j.npy", "unreadable-file"], ["k.l.npy", "unreadable-file"]]
+    assert no_heads == [] and heads == (files if os.scandir in os.supports_fd else [])
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
