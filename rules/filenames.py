@@ -482,9 +482,9 @@ def os_junk(dataset, ctx):
 def broken_symlink(collection, ctx):
     """A symbolic link points nowhere (or loops back into a folder already walked).
 
-    **What it checks:** symlinks whose target does not exist (an error) and symlinked
-    folders that lead back into folders already walked (a warning: they are not followed a
-    second time).
+    **What it checks:** symlinks whose target does not exist or that lead back to
+    themselves through other links (an error) and symlinked folders that lead back into
+    folders already walked (a warning: they are not followed a second time).
 
     **Why it matters:** a dataset behind a broken link exists in listings but cannot be
     read; copies and transfers fail on it. A folder loop makes naive tools walk forever and
