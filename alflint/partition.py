@@ -295,6 +295,7 @@ def _by_unit(share: Share, units: list[str]) -> dict[str, Share]:
 def _check_walk(engine: Any, tree: Walk, records: bool, previous: Any = None) -> Share:
     with timing.phase("collect"):
         collection = collect(tree)
+    tree.heads.clear()  # each dataset holds its own now, until its facts are read
     if previous is None:
         share = Share(issues=engine.run(collection), crashes=engine.crashes, files=len(collection.datasets))
     else:

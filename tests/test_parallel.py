@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import alflint
 from alflint.engine import PARALLEL_MIN_FILES, Engine
 
@@ -104,3 +106,28 @@ def test_a_split_content_check_judges_npy_files_as_a_whole_tree_check_does(tmp_p
         split, records = engine.check_records(tmp_path, jobs=jobs)
         assert split.issues == serial.issues
         assert sorted(records) == sorted(records_of(collection))
+
+
+def test_the_headers_a_walk_read_are_let_go_once_the_check_read_them(tmp_path):
+    """A worker's chunk holds every .npy header its walk read only until the rules read
+    each: neither the walk nor the datasets keep the bytes afterwards."""
+    import gc
+
+    import numpy as np
+
+    from alflint.collect import Dataset
+    from alflint.partition import NPY_HEADS, _check_walk
+    from alflint.walk import walk
+
+    for s in range(3):
+        folder = tmp_path / "subj" / "2021-01-01" / f"00{s + 1}" / "alf"
+        folder.mkdir(parents=True)
+        np.save(folder / "spikes.times.npy", np.zeros(5))
+        np.save(folder / "spikes.amps.npy", np.zeros(5))
+    tree = walk(tmp_path, read_heads=NPY_HEADS)
+    assert len(tree.heads) == 6 or os.scandir not in os.supports_fd
+    share = _check_walk(Engine.create(tmp_path), tree, records=False)
+    assert share.files == 6
+    assert tree.heads == {}
+    gc.collect()
+    assert not [d for d in gc.get_objects() if type(d) is Dataset and d.head is not None and d.rel.startswith("subj/")]
