@@ -89,7 +89,8 @@ def walk(
 
     ``read_heads`` (name endings such as ``(".npy",)``) reads the first :data:`HEAD_BYTES`
     bytes of every regular file whose name ends so into ``Walk.heads``, from the descriptor
-    whose ``fstat`` gives the file's size and mtime. A file that cannot be opened is listed
+    whose ``fstat`` gives the file's size and mtime. Symlinks, devices and FIFOs are never
+    opened by the walk (they are stat'ed as always, and read later if at all). A file that cannot be opened is listed
     as without it (its head is then missing, and any problem is reported as usual).
     Only where folders can be listed through a descriptor (not on Windows).
     """
@@ -190,7 +191,9 @@ def _list_folder(result: Walk, rel_dir: str, abs_dir: str, dev: int, entries: li
             continue
         if exclude is not None and exclude(rel, False):
             continue
-        if read_heads and entry.name.endswith(read_heads):
+        # only what the listing itself calls a regular file is opened: opening a device (a
+        # tape rewinds) or following a link must stay the plain stat's business
+        if read_heads and entry.name.endswith(read_heads) and entry.is_file(follow_symlinks=False):
             opened = _read_head(entry.name, dir_fd)
             if opened is not None:
                 st, head = opened
