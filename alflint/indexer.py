@@ -197,6 +197,10 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
     targets = (os.path.join(out, SESSIONS_FILE), os.path.join(out, DATASETS_FILE))
     started_ns = time.time_ns()  # what the tables can vouch for: the tree as the check began to see it
     _refuse_misplaced(root, ())  # a root inside a session is known from its path: before any check
+    if lab is not None:
+        from .spec import check_lab
+
+        check_lab(lab)  # as the tables would, but before the check, not after it
     if checked is not None:
         report, records = checked
         started_ns -= int(report.duration * 1e9)

@@ -40,6 +40,8 @@ __all__ = [
     "rel_path_reasons",
     "collection_reasons",
     "session_path_reasons",
+    "lab_reasons",
+    "check_lab",
     "path_reasons",
     "is_valid",
     "is_session_path",
@@ -517,8 +519,23 @@ def _session_reasons(folders: Sequence[str], at: int) -> list[Reason]:
     if lab == "":
         reasons.append(Reason("lab", "empty lab folder ('//' before Subjects)"))
     elif lab is not None:
-        reasons += _char_reasons(lab, "lab", _LAB, "letters, digits and '_'")
+        reasons += lab_reasons(lab)
     return reasons
+
+
+def lab_reasons(lab: str) -> list[Reason]:
+    """Why ``lab`` is not the name of a lab folder (letters, digits and '_')."""
+    if not lab:
+        return [Reason("lab", "empty lab name")]
+    return _char_reasons(lab, "lab", _LAB, "letters, digits and '_'")
+
+
+def check_lab(lab: str) -> None:
+    """Raise :class:`~alflint.exceptions.ALFInvalid` (a ``ValueError``, with ``.reasons``)
+    when ``lab`` is not the name of a lab folder: a lab given for sessions without one."""
+    reasons = lab_reasons(lab)
+    if reasons:
+        raise ALFInvalid(f"lab {lab!r} is not an ALF lab name ({'; '.join(r.message for r in reasons)})", reasons)
 
 
 _DATE_CHAR = re.compile(r"[0-9-]", _A)

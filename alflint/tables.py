@@ -481,12 +481,9 @@ def _fixed_width(text: str, n: int, width: int = ID_LENGTH) -> pa.Array:
 def _sessions_table(sessions: Iterable[SessionRow], lab: str | None, origin: str) -> tuple[pa.Table, dict]:
     """The sessions table, and ``{path: (eid, row, eid as uuid bytes)}`` for the datasets."""
     if lab is not None:
-        from .spec import session_path_reasons
+        from .spec import check_lab
 
-        wrong = [r for r in session_path_reasons(f"{lab}/Subjects/subject/2000-01-01/001") if r.part == "lab"]
-        if wrong or "/" in lab:
-            detail = "; ".join(r.message for r in wrong) or "a lab is one folder name"
-            raise ValueError(f"lab {lab!r} is not an ALF lab name ({detail})")
+        check_lab(lab)
     # path -> (canonical, eid, days since epoch, row, lab to write, eid as uuid bytes)
     by_path: dict[str, tuple[str, str, int, SessionRow, str, bytes]] = {}
     by_canonical: dict[str, str] = {}

@@ -166,10 +166,14 @@ def test_lab_option_sets_and_refuses_conflicts(tmp_path):
     assert "cortexlab" in result.stderr and "otherlab" in result.stderr
     assert not (labbed / "sessions.pqt").exists()
     (root / "sessions.pqt").unlink()
-    for name in ("../x", "a/b", "x y", "lab\n"):  # were written into the tables as given
+    for name in ("../x", "a/b", "x y", "lab\n", ""):  # were written into the tables as given
         result = run("index", str(root), "--lab", name)
         assert result.returncode == 2 and f"lab {name!r} is not an ALF lab name" in result.stderr
         assert not (root / "sessions.pqt").exists()
+    # refused from its text alone, before the tree is checked: a check would first trip on this
+    (root / "alflint.toml").write_text("select = [\n")
+    result = run("index", str(root), "--lab", "a/b")
+    assert result.returncode == 2 and "lab 'a/b' is not an ALF lab name" in result.stderr, result.stderr
 
 
 def test_check_with_index_option(tmp_path):

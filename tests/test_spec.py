@@ -790,3 +790,22 @@ def test_to_alf_round_trips_through_the_parser():
 def test_to_alf_refuses_parts_that_cannot_form_a_name(args, kwargs, error, phrase):
     with pytest.raises(error, match=re.escape(phrase)):
         spec.to_alf(*args, **kwargs)
+
+
+def test_a_lab_name_is_judged_as_the_lab_folder_of_a_session_path_is():
+    """`index --lab NAME` and the tables ask about a bare name; a session path about its lab
+    folder: one rule (letters, digits and '_'), one wording."""
+    from alflint import spec
+    from alflint.exceptions import ALFInvalid
+
+    for lab in ("cortexlab", "churchlandlab_ucla", "hoferlab", "lab2"):
+        assert spec.lab_reasons(lab) == []
+        spec.check_lab(lab)
+    for lab in ("lab.1", "a b", "labé"):
+        in_path = [r for r in spec.session_path_reasons(f"{lab}/Subjects/s1/2021-01-01/001") if r.part == "lab"]
+        assert spec.lab_reasons(lab) == in_path != []
+        with pytest.raises(ALFInvalid, match="is not an ALF lab name") as raised:
+            spec.check_lab(lab)
+        assert raised.value.reasons == in_path
+    assert [r.part for r in spec.lab_reasons("")] == ["lab"]
+    assert {r.part for r in spec.lab_reasons("../x")} == {"lab"}  # a folder of its own in a path
