@@ -535,7 +535,7 @@ def check_lab(lab: str) -> None:
     when ``lab`` is not the name of a lab folder: a lab given for sessions without one."""
     reasons = lab_reasons(lab)
     if reasons:
-        raise ALFInvalid(f"lab {lab!r} is not an ALF lab name ({'; '.join(r.message for r in reasons)})", reasons)
+        raise ALFInvalid(f"lab {lab!r} is not an ALF lab name", reasons)
 
 
 _DATE_CHAR = re.compile(r"[0-9-]", _A)

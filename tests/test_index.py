@@ -174,6 +174,7 @@ def test_lab_option_sets_and_refuses_conflicts(tmp_path):
     (root / "alflint.toml").write_text("select = [\n")
     result = run("index", str(root), "--lab", "a/b")
     assert result.returncode == 2 and "lab 'a/b' is not an ALF lab name" in result.stderr, result.stderr
+    assert result.stderr.count("illegal character '/'") == 1  # each reason said once
 
 
 def test_check_with_index_option(tmp_path):
