@@ -9,8 +9,9 @@ construction adds an ``fstat`` and whose seeks add an ``lseek`` each. Standard l
 from __future__ import annotations
 
 import os
+import stat
 
-__all__ = ["READ_FLAGS", "pread", "read_at"]
+__all__ = ["READ_FLAGS", "pread", "read_at", "stat_and_read"]
 
 #: Read-only, binary on Windows, and non-blocking: opening a FIFO that took a dataset's name
 #: after the walk must not wait for a writer (reading it then fails or returns nothing, and
@@ -33,5 +34,17 @@ def read_at(path: str | os.PathLike, offset: int, size: int) -> bytes:
     fd = os.open(path, READ_FLAGS)
     try:
         return pread(fd, size, offset)
+    finally:
+        os.close(fd)
+
+
+def stat_and_read(name: str, size: int, dir_fd: int) -> tuple[os.stat_result, bytes | None]:
+    """``(fstat, up to size bytes from the start)`` of the file ``name`` in the folder open as
+    ``dir_fd``, from one open of its bare name; the bytes are None when it is not a regular
+    file. Raises OSError."""
+    fd = os.open(name, READ_FLAGS, dir_fd=dir_fd)
+    try:
+        st = os.fstat(fd)
+        return st, pread(fd, size, 0) if stat.S_ISREG(st.st_mode) else None
     finally:
         os.close(fd)

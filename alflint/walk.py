@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from operator import attrgetter
 from typing import Callable, NamedTuple
 
+from ._rawread import stat_and_read
+
 __all__ = ["FileEntry", "WalkProblem", "Walk", "walk", "DEFAULT_EXCLUDED_DIRS", "HEAD_BYTES"]
 
 #: Folders that are tooling, not data: never walked, never reported (``__pycache__``: Python's
@@ -90,8 +92,8 @@ def walk(
     ``read_heads`` (name endings such as ``(".npy",)``) reads the first :data:`HEAD_BYTES`
     bytes of every regular file whose name ends so into ``Walk.heads``, from the descriptor
     whose ``fstat`` gives the file's size and mtime. Symlinks, devices and FIFOs are never
-    opened by the walk (they are stat'ed as always, and read later if at all). A file that cannot be opened is listed
-    as without it (its head is then missing, and any problem is reported as usual).
+    opened by the walk (they are stat'ed as always, and read later if at all); a file that
+    cannot be opened gets no head and is stat'ed too, so its problems are reported as usual.
     Only where folders can be listed through a descriptor (not on Windows).
     """
     root_abs = os.path.abspath(os.fspath(root))
@@ -194,13 +196,14 @@ def _list_folder(result: Walk, rel_dir: str, abs_dir: str, dev: int, entries: li
         # only what the listing itself calls a regular file is opened: opening a device (a
         # tape rewinds) or following a link must stay the plain stat's business
         if read_heads and entry.name.endswith(read_heads) and entry.is_file(follow_symlinks=False):
-            opened = _read_head(entry.name, dir_fd)
-            if opened is not None:
-                st, head = opened
-                if head is not None:  # a regular file, and readable: it was just read
-                    heads[rel] = head
-                    files.append(_new_entry(FileEntry, (rel, st.st_size, st.st_mtime_ns)))
-                    continue
+            try:
+                st, head = stat_and_read(entry.name, HEAD_BYTES, dir_fd)
+            except OSError:  # unreadable, or gone: the stat below says what it is
+                head = None
+            if head is not None:  # a regular file, and readable: it was just read
+                heads[rel] = head
+                files.append(_new_entry(FileEntry, (rel, st.st_size, st.st_mtime_ns)))
+                continue
         try:
             st = entry.stat()
         except OSError as exc:
@@ -222,25 +225,7 @@ def _list_folder(result: Walk, rel_dir: str, abs_dir: str, dev: int, entries: li
     stack.extend(reversed(subdirs))
 
 
-def _read_head(name: str, dir_fd: int) -> tuple[os.stat_result, bytes | None] | None:
-    """``(stat, first bytes)`` of the file ``name`` in the folder ``dir_fd`` (bytes None when
-    it is not a regular file), or None when it cannot be opened or read."""
-    try:
-        fd = os.open(name, _HEAD_FLAGS, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        return st, os.pread(fd, HEAD_BYTES, 0) if _S_ISREG(st.st_mode) else None
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-
-
 _NAME = attrgetter("name")
-#: Read-only and non-blocking: a FIFO that took a data file's name must not wait for a writer.
-_HEAD_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _S_ISREG = stat.S_ISREG
 #: Read bits of owner, group and others: a file with all three is readable by whoever we are
 #: (the common case, decided without a call).

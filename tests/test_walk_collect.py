@@ -96,7 +96,7 @@ def test_a_walk_that_reads_heads_finds_the_same_tree_and_the_first_bytes_of_chos
     np.save(tmp_path / "real" / "x.y.npy", np.ones(3))
     os.symlink(tmp_path / "real" / "x.y.npy", folder / "linked.times.npy")
     os.symlink(tmp_path / "gone.npy", folder / "broken.times.npy")
-    os.mkfifo(folder / "pipe.times.npy")  # opened without blocking, listed as a special file
+    os.mkfifo(folder / "pipe.times.npy")  # never opened by the walk: listed as a special file
     open_fds = len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else None
 
     plain = walk(tmp_path / "s")
