@@ -29,6 +29,10 @@ from .cache import RACY_NS, folder_for
 __all__ = ["inputs_digest", "up_to_date", "remember", "untouched", "vouch"]
 
 _FORMAT = 1
+#: marshal format 2: the newest whose bytes depend only on the values. Later ones refer back
+#: to objects met before, so equal rows built differently (fresh from a check, or unpickled
+#: from the result cache, sharing fewer strings) gave other bytes and wrote the tables again.
+_MARSHAL = 2
 #: Modules whose code decides the bytes of the tables: a change to them means writing again
 #: even when the version string did not move (a development checkout).
 _TABLE_CODE = ("tables.py", "sessionrows.py", "ids.py")
@@ -49,10 +53,10 @@ def inputs_digest(sessions: Iterable[tuple], packs: Sequence[tuple], *, lab: str
         except OSError:
             code.append((name, None, None))
     head = (_FORMAT, __version__, tuple(code), lab or "", origin, store_mtime, hashed)
-    h = hashlib.sha256(marshal.dumps(head))  # SHA-NI: twice as fast as blake2b here
+    h = hashlib.sha256(marshal.dumps(head, _MARSHAL))  # SHA-NI: twice as fast as blake2b here
     # marshal: an exact, fast serialisation of plain tuples (SessionRow is one, made plain)
-    h.update(marshal.dumps([tuple(s) for s in sessions]))
-    h.update(marshal.dumps(list(packs)))
+    h.update(marshal.dumps([tuple(s) for s in sessions], _MARSHAL))
+    h.update(marshal.dumps(list(packs), _MARSHAL))
     return h.hexdigest()
 
 

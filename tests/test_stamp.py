@@ -18,7 +18,8 @@ from alflint.indexer import run_index
 HOUR_AGO = time.time() - 3600
 
 
-def make_repo(root: Path) -> Path:
+def make_repo(root: Path, more_sessions: int = 0) -> Path:
+    """Two sessions, and ``more_sessions`` of one file each (enough make the check split)."""
     alf = root / "lab" / "Subjects" / "subj" / "2021-06-01" / "001" / "alf"
     alf.mkdir(parents=True)
     np.save(alf / "spikes.times.npy", np.arange(5, dtype=float))
@@ -26,6 +27,9 @@ def make_repo(root: Path) -> Path:
     other = root / "lab" / "Subjects" / "subj" / "2021-06-02" / "001"
     other.mkdir(parents=True)
     np.save(other / "trials.goCue_times.npy", np.arange(3, dtype=float))
+    for n in range(1, more_sessions + 1):
+        (root / "lab" / "Subjects" / "many" / "2022-01-01" / f"{n:03d}" / "alf").mkdir(parents=True)
+        np.save(root / "lab" / "Subjects" / "many" / "2022-01-01" / f"{n:03d}" / "alf" / "wheel.position.npy", np.arange(4.0))
     for folder, _, files in os.walk(root):  # old enough for the --hash tables to trust
         for f in files:
             os.utime(os.path.join(folder, f), (HOUR_AGO, HOUR_AGO))
@@ -43,13 +47,24 @@ def repo(tmp_path):
     return make_repo(tmp_path / "repo")
 
 
-def test_an_unchanged_repository_leaves_the_tables_untouched(repo, capsys):
+@pytest.fixture(params=["small", "split"])
+def either_repo(tmp_path, request):
+    """The repository, and the same with enough sessions for a split check, whose walks note
+    the folder times that the vouching of --update needs (a small tree's are stat-ed)."""
+    from alflint.partition import MIN_UNITS
+
+    return make_repo(tmp_path / "repo", MIN_UNITS if request.param == "split" else 0)
+
+
+def test_an_unchanged_repository_leaves_the_tables_untouched(either_repo, capsys):
+    repo = either_repo
     first = run_index(repo, update=True)
     assert first.written
     before = identity(repo)
     second = run_index(repo, update=True)
     assert not second.written
-    assert (second.sessions, second.datasets) == (first.sessions, first.datasets) == (2, 3)
+    assert (second.sessions, second.datasets) == (first.sessions, first.datasets)
+    assert second.datasets == second.sessions + 1
     assert identity(repo) == before
     assert main(["index", str(repo), "--update"]) == 0
     assert "Up to date" in capsys.readouterr().out
@@ -70,7 +85,7 @@ def test_a_changed_file_writes_the_tables_again(repo):
 
 
 @pytest.mark.parametrize("where", ["session", "collection"])
-def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describe(repo, where, monkeypatch):
+def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describe(either_repo, where, monkeypatch):
     """A file added and removed again after the tables were written moves its folder's time
     but no row: --update writes nothing, yet leaves the tables no older than that folder, so
     that alflint.open and its loads do not call the index just confirmed stale."""
@@ -79,6 +94,7 @@ def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describ
     import alflint
     from alflint import stamp
 
+    repo = either_repo
     monkeypatch.setattr(stamp, "RACY_NS", 0)  # no margin: the change comes right after the tables
     run_index(repo, update=True)
     session = repo / "lab" / "Subjects" / "subj" / "2021-06-01" / "001"
@@ -98,11 +114,12 @@ def test_tables_found_up_to_date_are_made_no_older_than_the_folders_they_describ
     assert identity(repo) == before  # and tables already newer than the data keep their times
 
 
-def test_a_folder_changed_during_the_check_is_not_vouched_for(repo):
+def test_a_folder_changed_during_the_check_is_not_vouched_for(either_repo):
     """A folder whose time is not older than the check's start (less the cache's margin) may
     hold a file the check did not see: the tables keep their time and readers still warn."""
     import alflint
 
+    repo = either_repo
     run_index(repo, update=True)
     before = identity(repo)
     folder = repo / "lab" / "Subjects" / "subj" / "2021-06-01" / "001" / "alf"
@@ -112,6 +129,25 @@ def test_a_folder_changed_during_the_check_is_not_vouched_for(repo):
     assert identity(repo) == before
     with pytest.warns(ALFWarning, match="changed after the cache tables"):
         alflint.open(repo, validate=False).load_object("lab/Subjects/subj/2021-06-01/001", "spikes", collection="alf")
+
+
+def test_the_digest_depends_on_the_values_only_not_on_how_the_objects_are_shared():
+    """Rows fresh from a check share strings; the same rows unpickled from the result cache
+    do not. Both must give one digest, or every --update after a first one writes again."""
+    from alflint.stamp import inputs_digest
+
+    def rows(shared: bool):
+        lab = "".join(["la", "b"])
+        labs = [lab, lab] if shared else ["".join(["la", "b"]), "".join(["la", "b"])]
+        packed = (1, "0" * 36, "alf/a.b.npy", bytes(8), bytes(8), b"\1", None)
+        sessions = [(f"lab/Subjects/s/2020-01-01/00{i}", labs[i], "s", "2020-01-01", f"00{i}") for i in range(2)]
+        packs = [("e" * 36, packed), ("f" * 36, packed if shared else tuple(packed))]
+        return sessions, packs
+
+    digests = {inputs_digest(*rows(shared), lab=None, origin="/r", store_mtime=True, hashed=False) for shared in (True, False)}
+    assert len(digests) == 1
+    other = rows(True)[0][:1]
+    assert inputs_digest(other, rows(True)[1][:1], lab=None, origin="/r", store_mtime=True, hashed=False) not in digests
 
 
 @pytest.mark.parametrize("touch", ["utime", "replace", "delete"])
