@@ -161,15 +161,19 @@ class Engine:
         return _check(self, paths, jobs=jobs, progress=progress, cache=cache)
 
     def check_records(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False, cache: bool = False,
-                      meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None) -> tuple[Report, list[tuple]]:
+                      meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None,
+                      folder_times: dict[str, int] | None = None) -> tuple[Report, list[tuple]]:
         """Check a whole folder and also return compact session records for table rows
         (see :func:`alflint.partition.records_of`); large trees are split over ``jobs``.
         ``meanwhile`` is called once while worker processes check (e.g. an import the
         caller needs next); it must not fork. With ``previous`` (the files of the previous
         tables), only files that changed since are checked, with their objects and
-        sessions, and only what they touch is reported; ``files_checked`` counts them."""
+        sessions, and only what they touch is reported; ``files_checked`` counts them.
+        ``folder_times``, a dict, is filled with the folder times a split check noted
+        (:attr:`alflint.partition.Share.folder_times`; nothing for a tree too small to split)."""
         records: list[tuple] = []
-        report = _check(self, [root], jobs=jobs, progress=progress, records=records, cache=cache, meanwhile=meanwhile, previous=previous)
+        report = _check(self, [root], jobs=jobs, progress=progress, records=records, cache=cache, meanwhile=meanwhile, previous=previous,
+                        folder_times=folder_times)
         return report, records
 
     def check_tree(self, root: str | os.PathLike, *, jobs: int = 1, progress: bool = False) -> tuple[Report, Collection]:
@@ -669,7 +673,8 @@ def _check(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLi
 
 @rare_collections()
 def _check_paths(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.PathLike], collections: list | None = None, *, jobs: int = 1, progress: bool = False,
-                 records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None) -> Report:
+                 records: list | None = None, cache: bool = False, meanwhile: Callable[[], Any] | None = None, previous: PreviousFiles | None = None,
+                 folder_times: dict | None = None) -> Report:
     started = time.perf_counter()
     abs_paths = _absolute(paths)
     report = Report(root=_report_root(abs_paths))
@@ -687,7 +692,7 @@ def _check_paths(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.
             from .progress import progress_bar
 
             found = split_run(engine, folder, exclude, jobs=jobs, progress=progress_bar if progress else None, records=records is not None, cache=cache, meanwhile=meanwhile,
-                              previous=previous)
+                              previous=previous, folder_times=folder_times is not None and not prefix)
             if not isinstance(found, Collection):
                 report.internal_errors += found.crashes
                 for issue in found.issues:
@@ -699,6 +704,8 @@ def _check_paths(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.
                 report.sessions.extend(prefix + k for k in found.sessions)
                 if records is not None:
                     records.extend(found.records)
+                if folder_times is not None and not prefix:
+                    folder_times.update(found.folder_times)
                 continue
             collection = found
         else:

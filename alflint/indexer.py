@@ -194,6 +194,7 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
     previous: dict = {}
+    walked: dict[str, int] = {}  # folder times the check's walks noted (an --update that may vouch)
     targets = (os.path.join(out, SESSIONS_FILE), os.path.join(out, DATASETS_FILE))
     started_ns = time.time_ns()  # what the tables can vouch for: the tree as the check began to see it
     _refuse_misplaced(root, ())  # a root inside a session is known from its path: before any check
@@ -210,25 +211,25 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
         # tables as the last --update left them are likely up to date: pyarrow is then never needed
         preload = not (update and cache and not hash_files and stamp.untouched(root, targets))
         report, records, previous = _check_for_index(engine, root, out, hash_files=hash_files, update=update, jobs=jobs, cache=cache,
-                                                     preload=preload)
+                                                     preload=preload, folder_times=walked if update and cache else None)
     _refuse_misplaced(root, ((r[0], r[1]) for r in records))  # a root below a lab or subject folder
     if (report.errors or report.internal_errors) and not force:
         raise IndexRefused("errors found; no table written (use --force to index the valid datasets only)", report=report)
 
     # the rows were made and packed per session by the workers that checked them: the
     # parent joins them into columns without touching a row (alflint.sessionrows)
+    originals = {r[0]: r[7] for r in records} if walked else {}  # to tell the sessions kept_sessions filters
     sessions, packs, left_out = kept_sessions(records, report)  # empties records
     del records
     digest = None
     if update and cache:
-        from .freshness import newest_folder_mtime_ns
-        from .sessionrows import described_folders, newest_mtime
+        from .sessionrows import newest_mtime
 
         with phase("tables: up to date?"):
             digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
             fresh = stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None)
         if fresh:
-            stamp.vouch(root, targets, newest_folder_mtime_ns(root, described_folders(root, sessions, packs)), started_ns)
+            stamp.vouch(root, targets, _newest_described_ns(root, sessions, packs, walked, originals), started_ns)
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
                                sum(packed[0] for _, packed in packs), written=False)
     with phase("tables: import"):
@@ -262,6 +263,39 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
     return IndexResult(paths[0], paths[1], report, left_out, len(sessions), built[1].num_rows)
 
 
+def _newest_described_ns(root: str, sessions: list, packs: list, walked: dict[str, int], originals: dict[str, object]) -> int:
+    """The newest modification time of the folders the tables describe:
+    :func:`alflint.freshness.newest_folder_mtime_ns` of
+    :func:`alflint.sessionrows.described_folders`, each folder's time taken from ``walked``
+    (:attr:`alflint.partition.Share.folder_times`) where it holds it, since a ``stat`` of
+    every folder after the check costs more than the rest of an ``--update`` that changed
+    nothing. A session whose rows were filtered (``packs`` no longer holds its
+    ``originals``), or that the walks did not time, is asked of the disk, as are folders
+    above the sessions that they did not time."""
+    from .freshness import newest_folder_mtime_ns
+    from .sessionrows import described_folders
+
+    newest, rest, above, ask = 0, [], set(), []
+    for session, pair in zip(sessions, packs):
+        at = walked.get(session.path)
+        if at is not None and pair[1] is originals.get(session.path):
+            newest = max(newest, at)
+        else:
+            rest.append((session, pair))
+        cut = session.path.rfind("/")
+        while cut > 0 and session.path[:cut] not in above:  # the folders between it and the root
+            above.add(session.path[:cut])
+            cut = session.path.rfind("/", 0, cut)
+    for folder in above:
+        at = walked.get(folder)
+        if at is None:
+            ask.append(os.path.join(root, folder))
+        else:
+            newest = max(newest, at)
+    asked = described_folders(root, [s for s, _ in rest], [p for _, p in rest])
+    return max(newest, newest_folder_mtime_ns(root, [*asked, *ask]))
+
+
 def _refuse_misplaced(root: str, sessions) -> None:
     """Raise when ``root`` is not the top of the session folders (:func:`misplaced_root`):
     not even ``--force`` writes tables that could load nothing."""
@@ -273,7 +307,7 @@ def _refuse_misplaced(root: str, sessions) -> None:
 
 
 def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: bool, jobs: int, cache: bool,
-                     preload: bool = True) -> tuple[Report, list, dict]:
+                     preload: bool = True, folder_times: dict | None = None) -> tuple[Report, list, dict]:
     """Check ``root`` for indexing: ``(report, row records, previous rows by (eid, rel_path))``.
 
     --update trusts unchanged files: from the result cache when an earlier run filled it (one
@@ -284,6 +318,7 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     cleared cache) is checked whole, filling the cache for the next run. The previous tables
     are read only when they are needed (hashes to keep, or compared). With ``preload``
     the tables' imports run while the workers check (see :func:`preload_tables`).
+    ``folder_times`` is filled as :meth:`~alflint.engine.Engine.check_records` fills it.
     """
     from .cache import is_warm
     from .partition import MIN_UNITS
@@ -299,7 +334,7 @@ def _check_for_index(engine, root: str, out: str, *, hash_files: bool, update: b
     if known is not None and len(known):
         report, records = engine.check_records(root, jobs=jobs, meanwhile=meanwhile, previous=known)
     else:
-        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=meanwhile)
+        report, records = engine.check_records(root, jobs=jobs, cache=update and cache, meanwhile=meanwhile, folder_times=folder_times)
     return report, records, previous
 
 

@@ -24,7 +24,7 @@ from .collect import _DATE_SHAPE, _DIGITS, Collection, _find_session, collect
 from . import timing
 from .ids import canonical_session_path, eid_of
 from .model import Issue
-from .sessionrows import pack
+from .sessionrows import file_folders, pack
 from .walk import Exclude, Walk, walk
 
 __all__ = ["Share", "is_session_folder", "split_run", "records_of", "indexed_eid", "guided_chunks", "MIN_UNITS"]
@@ -98,6 +98,9 @@ class Share:
     files: int = 0
     sessions: list[str] = field(default_factory=list)
     records: list[tuple] = field(default_factory=list)
+    #: with ``folder_times``: for each indexable session, the newest modification time of its
+    #: folder and of the folders holding its files; for each folder above the sessions, its own
+    folder_times: dict[str, int] = field(default_factory=dict)
     timings: Any = None  #: a forked worker's timings (alflint.timing), when the check is timed
 
     def add(self, other: "Share") -> None:
@@ -106,6 +109,7 @@ class Share:
         self.files += other.files
         self.sessions += other.sessions
         self.records += other.records
+        self.folder_times.update(other.folder_times)
         if other.timings is not None:
             timing.current().merge(other.timings)  # type: ignore[union-attr]
 
@@ -114,7 +118,7 @@ _FORKED: Any = None
 
 
 def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, progress: Callable[[int], Any] | None = None, records: bool = False, cache: bool = False,
-              meanwhile: Callable[[], Any] | None = None, previous: Any = None) -> Share | Collection:
+              meanwhile: Callable[[], Any] | None = None, previous: Any = None, folder_times: bool = False) -> Share | Collection:
     """Check ``root`` split by session folders, over ``jobs`` forked workers when ``jobs > 1``.
 
     Returns a :class:`Share`, or, when the tree is too small to split (or the root lies
@@ -124,14 +128,16 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     ``meanwhile`` runs in the parent once the workers exist (the index imports pyarrow then).
     With ``previous`` (:class:`alflint.unchanged.PreviousFiles`, not with ``cache``), each
     process checks only the files of its share that changed since the previous tables, and
-    reports only what they touch; the workers inherit ``previous`` by fork.
+    reports only what they touch; the workers inherit ``previous`` by fork. With
+    ``folder_times`` (and ``records``), the walks note folder times for
+    :attr:`Share.folder_times` (the index vouches with them, :func:`alflint.stamp.vouch`).
     """
     if cache and previous is not None:
         raise ValueError("a check of changed files only must not fill the result cache")
     root = os.path.abspath(root)
     inside_session = _find_session(root.rstrip("/").split("/"), 1) is not None
     with timing.phase("walk"):
-        top = walk(root, exclude, split=None if inside_session else is_session_folder)
+        top = walk(root, exclude, split=None if inside_session else is_session_folder, folder_times=folder_times)
     if len(top.units) < MIN_UNITS:
         with timing.phase("walk", len(top.units)):
             for unit in top.units:
@@ -152,9 +158,9 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     else:
         work = list(enumerate(guided_chunks(top.units, max(jobs, 1))))
     bar = progress(len(top.units)) if progress is not None else None
-    total = Share()
+    total = Share(folder_times=top.folder_mtimes)
     global _FORKED
-    _FORKED = (engine, root, exclude, work, records, key, top.visited, previous)
+    _FORKED = (engine, root, exclude, work, records, key, top.visited, previous, folder_times and records)
     workers = min(jobs, len(work), max_workers())  # every worker is forked at once: no idle ones
     try:
         if workers < 2 or not _can_fork():
@@ -213,7 +219,7 @@ def _merge(into: Walk, part: Walk) -> None:
 @abortable
 def _run_chunk(index: int) -> Share:
     """One chunk of session folders (in a worker, state inherited by fork), with its cache shard."""
-    engine, root, exclude, work, records, key, visited, previous = _FORKED
+    engine, root, exclude, work, records, key, visited, previous, folder_times = _FORKED
     timings = timing.worker_timings()
     shard, units = work[index]
     results = None
@@ -221,7 +227,7 @@ def _run_chunk(index: int) -> Share:
         from .cache import ResultCache
 
         results = ResultCache(root, key[0], shard, started_ns=key[1])
-    share, fresh = _check_units(engine, root, exclude, units, records, results, visited, previous)
+    share, fresh = _check_units(engine, root, exclude, units, records, results, visited, previous, folder_times)
     if results is not None:
         for unit, (digest, unit_share) in fresh.items():
             results.put(unit, digest, unit_share)
@@ -231,19 +237,20 @@ def _run_chunk(index: int) -> Share:
 
 
 def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[str], records: bool, results: Any, visited: set,
-                 previous: Any = None) -> tuple[Share, dict]:
+                 previous: Any = None, folder_times: bool = False) -> tuple[Share, dict]:
     """Walk session folders, take unchanged ones from the cache, collect and check the rest.
 
     When every file's content will be read (no cached result stands for the folder, and not
     only changed files are checked), the walk reads the ``.npy`` headers itself: see
     :func:`alflint.walk.walk`'s ``read_heads``."""
-    share, todo, stored, sizes = Share(), Walk(root=root), [], {}
+    share, todo, stored, sizes, times = Share(), Walk(root=root), [], {}, {}
     heads = NPY_HEADS if previous is None and any(r.reads_content for r in engine.active) else ()
     for unit in units:
         with timing.phase("walk"):
-            part = walk(root, exclude, start=unit, visited=visited,
+            part = walk(root, exclude, start=unit, visited=visited, folder_times=folder_times,
                         read_heads=heads if results is None or unit not in results.units else ())
         sizes[unit] = len(part.files)
+        times.update(part.folder_mtimes)
         if results is not None:
             from .cache import fingerprint
 
@@ -258,9 +265,13 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
                 stored.append((unit, digest))
         _merge(todo, part)
     if not todo.dirs:
+        if folder_times:
+            share.folder_times = newest_described(share.records, times)
         return share, {}
     checked = _check_walk(engine, todo, records or results is not None, previous)
     share.add(checked if records else Share(checked.issues, checked.crashes, checked.files, checked.sessions))
+    if folder_times:
+        share.folder_times = newest_described(share.records, times)
     fresh = {}
     if stored and not checked.crashes:  # a crashed rule's silence must not be remembered
         by_unit = _by_unit(checked, [u for u, _ in stored])
@@ -268,6 +279,21 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
             by_unit[u].files = sizes[u]
             fresh[u] = (digest, by_unit[u])
     return share, fresh
+
+
+def newest_described(records: list[tuple], folder_mtimes: dict[str, int]) -> dict[str, int]:
+    """For each indexable session of ``records`` (:func:`records_of`), the newest of the
+    ``folder_mtimes`` (a walk's) of its folder and of every folder holding one of its files;
+    a session with a folder the walk did not time is left out (the index then asks the disk)."""
+    out = {}
+    for key, *_, eid, packed in records:
+        if not eid:
+            continue
+        try:
+            out[key] = max([folder_mtimes[key], *(folder_mtimes[f"{key}/{f}"] for f in file_folders(packed))])
+        except KeyError:
+            continue
+    return out
 
 
 def _by_unit(share: Share, units: list[str]) -> dict[str, Share]:

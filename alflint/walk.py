@@ -59,6 +59,7 @@ class Walk:
     problems: list[WalkProblem] = field(default_factory=list)
     units: list[str] = field(default_factory=list)  #: folders left for separate walks (see ``split``)
     heads: dict[str, bytes] = field(default_factory=dict)  #: first bytes of files, by path (see ``read_heads``)
+    folder_mtimes: dict[str, int] = field(default_factory=dict)  #: modification time of each folder walked (see ``folder_times``)
     visited: set = field(default_factory=set, repr=False, compare=False)  #: (device, inode) of walked folders
 
 
@@ -77,6 +78,7 @@ def walk(
     split: Split | None = None,
     visited: set[tuple[int, int]] | None = None,
     read_heads: tuple[str, ...] = (),
+    folder_times: bool = False,
 ) -> Walk:
     """Walk ``root`` once. Files and folders are listed in sorted order (by name, per folder).
 
@@ -95,6 +97,11 @@ def walk(
     opened by the walk (they are stat'ed as always, and read later if at all); a file that
     cannot be opened gets no head and is stat'ed too, so its problems are reported as usual.
     Only where folders can be listed through a descriptor (not on Windows).
+
+    ``folder_times`` notes the modification time of every folder walked in
+    ``Walk.folder_mtimes`` (by its path, ``''`` for the root), taken right after listing it,
+    from the descriptor it was listed through: what a later ``stat`` of each would say, for
+    a tenth of its cost (see :func:`alflint.stamp.vouch`).
     """
     root_abs = os.path.abspath(os.fspath(root))
     result = Walk(root=root_abs)
@@ -117,12 +124,12 @@ def walk(
     here = os.path.join(root_abs, start) if start else root_abs
     result.visited = visited
     _walk(result, [(start, here, st.st_dev)], exclude, visited, _readable if check_readable else None, split,
-          read_heads if _SCANDIR_FD else ())
+          read_heads if _SCANDIR_FD else (), result.folder_mtimes if folder_times else None)
     return result
 
 
 def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | None, visited: set, readable: Callable | None, split: Split | None,
-          read_heads: tuple[str, ...]) -> None:
+          read_heads: tuple[str, ...], mtimes: dict[str, int] | None = None) -> None:
     dirs, problems = result.dirs, result.problems
     while stack:
         rel_dir, abs_dir, dev = stack.pop()
@@ -135,9 +142,13 @@ def _walk(result: Walk, stack: list[tuple[str, str, int]], exclude: Exclude | No
                 dir_fd = os.open(abs_dir, _O_DIRECTORY)
                 with os.scandir(dir_fd) as it:
                     entries = sorted(it, key=_NAME)
+                if mtimes is not None:
+                    mtimes[rel_dir] = os.fstat(dir_fd).st_mtime_ns
             else:
                 with os.scandir(abs_dir) as it:
                     entries = sorted(it, key=_NAME)
+                if mtimes is not None:
+                    mtimes[rel_dir] = os.stat(abs_dir).st_mtime_ns
         except OSError as exc:
             if dir_fd != -1:
                 os.close(dir_fd)

@@ -79,6 +79,27 @@ def test_listing_through_a_folder_descriptor_or_a_path_walks_alike(tmp_path, mon
         assert len(os.listdir("/proc/self/fd")) == open_fds
 
 
+@pytest.mark.parametrize("by_descriptor", [True, False])
+def test_a_walk_asked_for_folder_times_notes_what_a_stat_of_each_folder_says(tmp_path, monkeypatch, by_descriptor):
+    import alflint.walk as walk_module
+
+    monkeypatch.setattr(walk_module, "_SCANDIR_FD", by_descriptor and walk_module._SCANDIR_FD)
+    touch(tmp_path, "s/2021-01-01/001/alf/a.b.npy", "s/2021-01-01/001/c.d.npy", "t/x.y.npy")
+    (tmp_path / "s" / "empty").mkdir()
+    (tmp_path / "s" / ".git").mkdir()
+    os.symlink(tmp_path / "t", tmp_path / "s" / "linked")
+    for i, folder in enumerate(["", "2021-01-01", "2021-01-01/001", "2021-01-01/001/alf", "empty"]):
+        os.utime(tmp_path / "s" / folder, ns=(0, (i + 1) * 10**9 + i))  # each its own time
+    tree = walk(tmp_path / "s", folder_times=True)
+    assert sorted(tree.folder_mtimes) == sorted(tree.dirs) == ["", "2021-01-01", "2021-01-01/001", "2021-01-01/001/alf", "empty", "linked"]
+    for folder, mtime in tree.folder_mtimes.items():
+        assert mtime == os.stat(tmp_path / "s" / folder).st_mtime_ns  # a linked folder: its target's time
+    assert tree.folder_mtimes["2021-01-01/001"] == 3 * 10**9 + 2
+    assert walk(tmp_path / "s").folder_mtimes == {}  # only when asked
+    unit = walk(tmp_path / "s", start="2021-01-01/001", folder_times=True)
+    assert sorted(unit.folder_mtimes) == ["2021-01-01/001", "2021-01-01/001/alf"]
+
+
 @pytest.mark.skipif(os.scandir not in os.supports_fd, reason="heads are read only where folders are listed by descriptor")
 def test_a_walk_that_reads_heads_finds_the_same_tree_and_the_first_bytes_of_chosen_files(tmp_path):
     """A content check's walk opens each .npy once, for its size, mtime and header: files,
