@@ -229,7 +229,8 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
             digest = stamp.inputs_digest(sessions, packs, lab=lab, origin=root, store_mtime=True, hashed=hash_files)
             fresh = stamp.up_to_date(root, targets, digest, newest_mtime(packs) if hash_files else None)
         if fresh:
-            stamp.vouch(root, targets, _newest_described_ns(root, sessions, packs, walked, originals), started_ns)
+            with phase("tables: vouch"):
+                stamp.vouch(root, targets, _newest_described_ns(root, sessions, packs, walked, originals), started_ns)
             return IndexResult(Path(targets[0]), Path(targets[1]), report, left_out, len(sessions),
                                sum(packed[0] for _, packed in packs), written=False)
     with phase("tables: import"):

@@ -205,6 +205,18 @@ def test_index_timing_shows_the_tables_being_built_and_written(tmp_path):
     assert "ALF501 malformed-content" in done.stderr
 
 
+def test_an_update_that_finds_the_tables_up_to_date_times_its_vouching_too(tmp_path):
+    """The parent's work after the check shows in --timing, however the run ends: here the
+    tables are found up to date and vouched for, nothing built or written."""
+    small_repo(tmp_path / "r")
+    assert run_cli("index", str(tmp_path / "r"), "--update").returncode == 0
+    done = run_cli("index", str(tmp_path / "r"), "--update", "--timing")
+    assert done.returncode == 0 and "Up to date" in done.stdout, done.stderr
+    phases = {line.strip().rsplit(None, 3)[0] for line in done.stderr.splitlines() if line.startswith("  tables:")}  # name, then 3 numbers
+    assert {"tables: up to date?", "tables: vouch"} <= phases, done.stderr
+    assert "tables: build" not in phases
+
+
 def test_the_engines_own_workers_send_their_timings_back_too(tmp_path):
     """A check of one collection over ``jobs`` (files given one by one, or ``check_tree``)
     forks per chunk of sessions: the rules' calls add up to one per file all the same."""
