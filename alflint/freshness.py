@@ -15,26 +15,33 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Iterable
+from typing import Iterable, Mapping
 
 __all__ = ["newest_folder_mtime_ns", "date_to_check_start"]
 
 
-def newest_folder_mtime_ns(root: str | os.PathLike, folders: Iterable[str | os.PathLike]) -> int:
+def newest_folder_mtime_ns(root: str | os.PathLike, folders: Iterable[str | os.PathLike], known: Mapping[str, int] | None = None) -> int:
     """The newest modification time of ``folders`` and of the folders between each of them and
     ``root`` (``root`` itself left out), each stat-ed once; a folder that vanished counts as now.
+    ``known``: times already read (a walk's ``folder_mtimes``, by path relative to ``root``),
+    taken instead of a ``stat``.
     """
     newest = 0
     seen: set[str] = set()
     prefix = os.path.join(os.fspath(root), "")
+    cut = len(prefix)
+    known = known or {}
     for start in folders:
         folder = os.fspath(start)
         while folder.startswith(prefix) and folder not in seen:
             seen.add(folder)
-            try:
-                newest = max(newest, os.stat(folder).st_mtime_ns)
-            except OSError:
-                return time.time_ns()
+            at = known.get(folder[cut:])
+            if at is None:
+                try:
+                    at = os.stat(folder).st_mtime_ns
+                except OSError:
+                    return time.time_ns()
+            newest = max(newest, at)
             folder = os.path.dirname(folder)
     return newest
 

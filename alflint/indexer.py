@@ -194,7 +194,7 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
     if not os.path.isdir(out):
         raise FileNotFoundError(f"output folder does not exist: {out}")
     previous: dict = {}
-    walked: dict[str, int] = {}  # folder times the check's walks noted (an --update that may vouch)
+    walked: dict[str, int] = {}  # each session's newest folder time, as the walks noted it (an --update that may vouch)
     targets = (os.path.join(out, SESSIONS_FILE), os.path.join(out, DATASETS_FILE))
     started_ns = time.time_ns()  # what the tables can vouch for: the tree as the check began to see it
     _refuse_misplaced(root, ())  # a root inside a session is known from its path: before any check
@@ -265,36 +265,25 @@ def _run_index(root, out_dir=None, *, hash_files=False, force=False, lab=None, u
 
 
 def _newest_described_ns(root: str, sessions: list, packs: list, walked: dict[str, int], originals: dict[str, object]) -> int:
-    """The newest modification time of the folders the tables describe:
-    :func:`alflint.freshness.newest_folder_mtime_ns` of
-    :func:`alflint.sessionrows.described_folders`, each folder's time taken from ``walked``
-    (:attr:`alflint.partition.Share.folder_times`) where it holds it, since a ``stat`` of
-    every folder after the check costs more than the rest of an ``--update`` that changed
-    nothing. A session whose rows were filtered (``packs`` no longer holds its
-    ``originals``), or that the walks did not time, is asked of the disk, as are folders
-    above the sessions that they did not time."""
+    """:func:`alflint.freshness.newest_folder_mtime_ns` of the folders the tables describe
+    (:func:`alflint.sessionrows.described_folders`), each session's part taken from
+    ``walked`` (:attr:`alflint.partition.Share.folder_times`: the same, computed by the
+    workers from the times their walks noted), since a ``stat`` of every folder after the
+    check cost a fifth of an ``--update`` that changed nothing. A session whose rows
+    ``kept_sessions`` filtered (``packs`` no longer holds its ``originals``), or that the
+    walks did not time, is asked of the disk."""
     from .freshness import newest_folder_mtime_ns
     from .sessionrows import described_folders
 
-    newest, rest, above, ask = 0, [], set(), []
+    newest, rest = 0, []
     for session, pair in zip(sessions, packs):
         at = walked.get(session.path)
         if at is not None and pair[1] is originals.get(session.path):
             newest = max(newest, at)
         else:
             rest.append((session, pair))
-        cut = session.path.rfind("/")
-        while cut > 0 and session.path[:cut] not in above:  # the folders between it and the root
-            above.add(session.path[:cut])
-            cut = session.path.rfind("/", 0, cut)
-    for folder in above:
-        at = walked.get(folder)
-        if at is None:
-            ask.append(os.path.join(root, folder))
-        else:
-            newest = max(newest, at)
     asked = described_folders(root, [s for s, _ in rest], [p for _, p in rest])
-    return max(newest, newest_folder_mtime_ns(root, [*asked, *ask]))
+    return max(newest, newest_folder_mtime_ns(root, asked))
 
 
 def _refuse_misplaced(root: str, sessions) -> None:

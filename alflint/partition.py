@@ -16,15 +16,17 @@ from __future__ import annotations
 
 import os
 import time
+from collections import ChainMap
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from ._interrupts import abortable, forked_pool, interrupts_deferred
 from .collect import _DATE_SHAPE, _DIGITS, Collection, _find_session, collect
+from .freshness import newest_folder_mtime_ns
 from . import timing
 from .ids import canonical_session_path, eid_of
 from .model import Issue
-from .sessionrows import file_folders, pack
+from .sessionrows import SessionRow, described_folders, pack
 from .walk import Exclude, Walk, walk
 
 __all__ = ["Share", "is_session_folder", "split_run", "records_of", "indexed_eid", "guided_chunks", "MIN_UNITS"]
@@ -98,8 +100,8 @@ class Share:
     files: int = 0
     sessions: list[str] = field(default_factory=list)
     records: list[tuple] = field(default_factory=list)
-    #: with ``folder_times``: for each indexable session, the newest modification time of its
-    #: folder and of the folders holding its files; for each folder above the sessions, its own
+    #: with ``folder_times``: for each indexable session, the newest modification time of the
+    #: folders its rows describe and of those above it (:func:`session_folder_times`)
     folder_times: dict[str, int] = field(default_factory=dict)
     timings: Any = None  #: a forked worker's timings (alflint.timing), when the check is timed
 
@@ -129,8 +131,9 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     With ``previous`` (:class:`alflint.unchanged.PreviousFiles`, not with ``cache``), each
     process checks only the files of its share that changed since the previous tables, and
     reports only what they touch; the workers inherit ``previous`` by fork. With
-    ``folder_times`` (and ``records``), the walks note folder times for
-    :attr:`Share.folder_times` (the index vouches with them, :func:`alflint.stamp.vouch`).
+    ``folder_times`` (and ``records``), the walks note the time of every folder, and each
+    process reduces them to :attr:`Share.folder_times` (the index vouches with them,
+    :func:`alflint.stamp.vouch`).
     """
     if cache and previous is not None:
         raise ValueError("a check of changed files only must not fill the result cache")
@@ -158,9 +161,10 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
     else:
         work = list(enumerate(guided_chunks(top.units, max(jobs, 1))))
     bar = progress(len(top.units)) if progress is not None else None
-    total = Share(folder_times=top.folder_mtimes)
+    total = Share()
     global _FORKED
-    _FORKED = (engine, root, exclude, work, records, key, top.visited, previous, folder_times and records)
+    # the workers' sessions climb to the root through folders the top walk timed
+    _FORKED = (engine, root, exclude, work, records, key, top.visited, previous, top.folder_mtimes if folder_times and records else None)
     workers = min(jobs, len(work), max_workers())  # every worker is forked at once: no idle ones
     try:
         if workers < 2 or not _can_fork():
@@ -237,17 +241,19 @@ def _run_chunk(index: int) -> Share:
 
 
 def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[str], records: bool, results: Any, visited: set,
-                 previous: Any = None, folder_times: bool = False) -> tuple[Share, dict]:
+                 previous: Any = None, folder_times: dict[str, int] | None = None) -> tuple[Share, dict]:
     """Walk session folders, take unchanged ones from the cache, collect and check the rest.
 
     When every file's content will be read (no cached result stands for the folder, and not
     only changed files are checked), the walk reads the ``.npy`` headers itself: see
-    :func:`alflint.walk.walk`'s ``read_heads``."""
+    :func:`alflint.walk.walk`'s ``read_heads``. With ``folder_times`` (the times of the
+    folders above the session folders), the walks time every folder too, for
+    :attr:`Share.folder_times`."""
     share, todo, stored, sizes, times = Share(), Walk(root=root), [], {}, {}
     heads = NPY_HEADS if previous is None and any(r.reads_content for r in engine.active) else ()
     for unit in units:
         with timing.phase("walk"):
-            part = walk(root, exclude, start=unit, visited=visited, folder_times=folder_times,
+            part = walk(root, exclude, start=unit, visited=visited, folder_times=folder_times is not None,
                         read_heads=heads if results is None or unit not in results.units else ())
         sizes[unit] = len(part.files)
         times.update(part.folder_mtimes)
@@ -264,14 +270,14 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
             if results.trusted(newest):
                 stored.append((unit, digest))
         _merge(todo, part)
+    if folder_times is not None:  # every record is in the share now, from the cache or not
+        share.folder_times = session_folder_times(root, share.records, ChainMap(times, folder_times))
     if not todo.dirs:
-        if folder_times:
-            share.folder_times = newest_described(share.records, times)
         return share, {}
     checked = _check_walk(engine, todo, records or results is not None, previous)
     share.add(checked if records else Share(checked.issues, checked.crashes, checked.files, checked.sessions))
-    if folder_times:
-        share.folder_times = newest_described(share.records, times)
+    if folder_times is not None:
+        share.folder_times = session_folder_times(root, share.records, ChainMap(times, folder_times))
     fresh = {}
     if stored and not checked.crashes:  # a crashed rule's silence must not be remembered
         by_unit = _by_unit(checked, [u for u, _ in stored])
@@ -281,18 +287,14 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
     return share, fresh
 
 
-def newest_described(records: list[tuple], folder_mtimes: dict[str, int]) -> dict[str, int]:
-    """For each indexable session of ``records`` (:func:`records_of`), the newest of the
-    ``folder_mtimes`` (a walk's) of its folder and of every folder holding one of its files;
-    a session with a folder the walk did not time is left out (the index then asks the disk)."""
+def session_folder_times(root: str, records: list[tuple], known: Mapping[str, int]) -> dict[str, int]:
+    """For each indexable session of ``records`` (:func:`records_of`), what
+    :func:`alflint.freshness.newest_folder_mtime_ns` says of the folders its rows describe
+    (:func:`alflint.sessionrows.described_folders`), from the ``known`` times of a walk."""
     out = {}
-    for key, *_, eid, packed in records:
-        if not eid:
-            continue
-        try:
-            out[key] = max([folder_mtimes[key], *(folder_mtimes[f"{key}/{f}"] for f in file_folders(packed))])
-        except KeyError:
-            continue
+    for key, lab, subject, date, number, _, eid, packed in records:
+        if eid:
+            out[key] = newest_folder_mtime_ns(root, described_folders(root, (SessionRow(key, lab, subject, date, number),), ((eid, packed),)), known)
     return out
 
 

@@ -24,7 +24,7 @@ from typing import Iterable, Iterator, NamedTuple
 
 from .ids import session_dataset_ids, split_revision
 
-__all__ = ["Packed", "Row", "SessionRow", "pack", "unpack", "newest_mtime", "described_folders", "file_folders", "default_flags", "ID_LENGTH", "SESSIONS_FILE", "DATASETS_FILE"]
+__all__ = ["Packed", "Row", "SessionRow", "pack", "unpack", "newest_mtime", "described_folders", "default_flags", "ID_LENGTH", "SESSIONS_FILE", "DATASETS_FILE"]
 
 #: The tables' file names (also in :mod:`alflint.tables`, which imports pyarrow).
 SESSIONS_FILE = "sessions.pqt"
@@ -120,18 +120,10 @@ def described_folders(root: str, sessions: Iterable[SessionRow], packs: Iterable
     for session, (_, packed) in zip(sessions, packs):
         base = os.path.join(root, session.path)
         yield base
-        for folder in file_folders(packed):
-            yield os.path.join(base, folder)
-
-
-def file_folders(packed: Packed) -> set[str]:
-    """The folders (relative to the session folder) that hold a file of a packed session,
-    the session folder itself (``''``) left out."""
-    if not packed[0]:
-        return set()
-    folders = {p.rpartition("/")[0] for p in packed[2].split("\0")}
-    folders.discard("")
-    return folders
+        if packed[0]:
+            for folder in {p.rpartition("/")[0] for p in packed[2].split("\0")}:
+                if folder:
+                    yield os.path.join(base, folder)
 
 
 def default_flags(rel_paths: list[str]) -> list[bool]:

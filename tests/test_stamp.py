@@ -151,34 +151,44 @@ def test_the_digest_depends_on_the_values_only_not_on_how_the_objects_are_shared
 
 
 def test_the_folder_times_a_split_check_notes_are_those_of_the_folders_the_tables_describe(tmp_path):
-    """--update vouches with the newest time of the folders the tables describe, noted by the
-    walks rather than stat-ed again; a folder only a left-out file is in does not count."""
+    """--update vouches with the newest time of the folders the tables describe, the walks'
+    times standing in for a stat of each: a folder between a session and its files counts, a
+    folder only a left-out file is in does not."""
     from alflint.engine import Engine
     from alflint.freshness import newest_folder_mtime_ns
     from alflint.indexer import _newest_described_ns, kept_sessions
     from alflint.partition import MIN_UNITS
-    from alflint.sessionrows import described_folders
+    from alflint.sessionrows import SessionRow, described_folders
 
     repo = make_repo(tmp_path / "repo", MIN_UNITS)
-    session = repo / "lab" / "Subjects" / "many" / "2022-01-01" / "007"
-    (session / "notes").mkdir()
-    (session / "notes" / "readme.txt").write_text("not ALF: left out of the tables")
-    folders = [Path(f) for f, _, _ in os.walk(repo) if Path(f) != repo]
-    for i, folder in enumerate(sorted(folders)):
+    left_out = repo / "lab" / "Subjects" / "many" / "2022-01-01" / "007" / "notes"
+    left_out.mkdir()
+    (left_out / "readme.txt").write_text("not ALF: left out of the tables")
+    between = repo / "lab" / "Subjects" / "many" / "2022-01-02" / "001" / "alf"  # holds a folder, no file
+    (between / "probe00").mkdir(parents=True)
+    np.save(between / "probe00" / "spikes.times.npy", np.arange(3.0))
+    folders = sorted(Path(f) for f, _, _ in os.walk(repo) if Path(f) != repo)
+    for i, folder in enumerate(folders):
         os.utime(folder, ns=(0, (1000 + i) * 10**9))
     newest = (2000 + len(folders)) * 10**9
-    for folder, at in ((session / "notes", newest + 2), (session / "alf", newest + 1)):
-        os.utime(folder, ns=(0, at))
+    os.utime(left_out, ns=(0, newest + 2))
+    os.utime(between, ns=(0, newest + 1))
+
     walked: dict = {}
     report, records = Engine.create(repo).check_records(repo, jobs=2, cache=True, folder_times=walked)
-    assert walked[str(session.relative_to(repo))] == newest + 2  # every folder of its files, as walked
-    assert walked["lab/Subjects/many"] == os.stat(repo / "lab" / "Subjects" / "many").st_mtime_ns
+    for key, lab, subject, date, number, _, eid, packed in records:  # what a stat of each folder says
+        rows = described_folders(str(repo), [SessionRow(key, lab, subject, date, number)], [(eid, packed)])
+        assert walked[key] == newest_folder_mtime_ns(str(repo), rows), key
+    assert walked[str(between.parent.relative_to(repo))] == newest + 1  # the folder in between counts
+    assert walked[str(left_out.parent.relative_to(repo))] == newest + 2  # before kept_sessions filters it
     originals = {r[0]: r[7] for r in records}
     sessions, packs, _ = kept_sessions(records, report)
     expected = newest_folder_mtime_ns(str(repo), described_folders(str(repo), sessions, packs))
     assert expected == newest + 1
     assert _newest_described_ns(str(repo), sessions, packs, walked, originals) == expected
     assert _newest_described_ns(str(repo), sessions, packs, {}, {}) == expected  # nothing noted: all stat-ed
+    stand_in = {**walked, str(between.parent.relative_to(repo)): 1}  # the workers' times are taken, not a stat
+    assert _newest_described_ns(str(repo), sessions, packs, stand_in, originals) < newest
 
 
 @pytest.mark.parametrize("touch", ["utime", "replace", "delete"])
