@@ -159,7 +159,7 @@ def split_run(engine: Any, root: str, exclude: Exclude | None, *, jobs: int, pro
             chunks[shard_of(unit)].append(unit)
         work = [(i, c) for i, c in enumerate(chunks) if c]
     else:
-        work = list(enumerate(guided_chunks(top.units, max(jobs, 1))))
+        work = list(enumerate(guided_chunks(top.units, max(1, min(jobs, max_workers())))))  # cut for the workers that run
     bar = progress(len(top.units)) if progress is not None else None
     total = Share()
     global _FORKED

@@ -84,6 +84,24 @@ def test_jobs_beyond_the_work_or_the_cores_fork_no_more_workers(tmp_path):
     assert report.issues == engine.check(tmp_path, jobs=2).issues
 
 
+def test_the_session_folders_are_cut_into_chunks_for_the_workers_that_run_not_for_jobs(tmp_path):
+    """--jobs 64 on a machine that runs 4 workers per core: chunks cut for 64 workers would all
+    be of the smallest size, many round trips; guided ones for the workers forked shrink only
+    towards the end."""
+    import alflint.partition as partition
+    from alflint.partition import guided_chunks, max_workers
+
+    for s in range(1000):
+        folder = tmp_path / f"subj{s // 100}" / "2021-01-01" / f"{s % 100 + 1:03d}"
+        folder.mkdir(parents=True)
+        (folder / "obj.attr.npy").write_bytes(b"x")
+    chunks = []
+    Engine.create(tmp_path).check_records(tmp_path, jobs=64, meanwhile=lambda: chunks.append(len(partition._FORKED[3])))
+    assert chunks == [len(guided_chunks(list(range(1000)), min(64, max_workers())))]
+    if max_workers() < 64:
+        assert chunks[0] < len(guided_chunks(list(range(1000)), 64))
+
+
 def test_a_split_content_check_judges_npy_files_as_a_whole_tree_check_does(tmp_path):
     """Split runs read .npy headers during the walk (alflint.walk's read_heads); a whole-tree
     check reads them later, by path. Both must find the same content issues and rows."""
