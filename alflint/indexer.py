@@ -164,17 +164,26 @@ def run_index(root, out_dir=None, *, timing: bool = False, **options) -> IndexRe
     ``(report, records)`` of a check of ``root`` just run (``alflint check --index``): the
     tree is then not walked and checked a second time. With ``timing`` the report's
     ``timing`` says where the time went, the tables' building and writing included (added
-    to the timings of a ``checked`` check that was timed)."""
+    to the timings of a ``checked`` check that was timed); so does the report of an
+    :class:`IndexRefused`."""
     from . import timing as timings_of
 
     started = time.perf_counter()
     checked = options.get("checked")
+
+    def settle(report: Report) -> None:
+        if timings is not None:
+            own = timings.result(time.perf_counter() - started)
+            before = checked[0].timing if checked is not None else None  # the check's, when it was timed
+            report.timing = own if before is None else timings_of.combine(before, own)
+
     with timings_of.recording(timing) as timings:
-        result = _run_index(root, out_dir, timing=timing, **options)
-    if timings is not None:
-        own = timings.result(time.perf_counter() - started)
-        before = checked[0].timing if checked is not None else None  # the check's, when it was timed
-        result.report.timing = own if before is None else timings_of.combine(before, own)
+        try:
+            result = _run_index(root, out_dir, timing=timing, **options)
+        except IndexRefused as exc:  # the runs that found errors are timed too
+            settle(exc.report)
+            raise
+    settle(result.report)
     return result
 
 
@@ -415,16 +424,14 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
             fmt = getattr(args, "format", "text")
             sys.stdout.write(render(exc.report, fmt, color=fmt == "text" and use_color(sys.stdout)) + "\n")
         sys.stderr.write(f"alflint: {exc.args[0]}\n")
+        _print_timing(exc.report)
         if exc.report.internal_errors:
             return 2  # as check: a crash makes the result incomplete
         return 0 if getattr(args, "exit_zero", False) else 1
     except ValueError as exc:  # e.g. a --lab that conflicts with a lab folder
         sys.stderr.write(f"alflint: error: {exc}\n")
         return 2
-    if result.report.timing is not None:
-        from .timing import render as render_timing
-
-        sys.stderr.write(render_timing(result.report.timing))
+    _print_timing(result.report)
     if not getattr(args, "quiet", False):
         if result.left_out:
             print(f"Left out {len(result.left_out)} path(s) with errors or invalid names:")
@@ -436,3 +443,10 @@ def index_command(root: str, args: argparse.Namespace, checked: tuple | None = N
             print(f"Up to date: {result.sessions_path} ({plural(result.sessions, 'session')}) and {result.datasets_path} ({plural(result.datasets, 'dataset')}) "
                   "already hold this index; nothing written.")
     return 0
+
+
+def _print_timing(report: Report) -> None:
+    if report.timing is not None:
+        from .timing import render
+
+        sys.stderr.write(render(report.timing))

@@ -217,6 +217,18 @@ def test_an_update_that_finds_the_tables_up_to_date_times_its_vouching_too(tmp_p
     assert "tables: build" not in phases
 
 
+def test_an_index_that_errors_stop_still_prints_its_timing(tmp_path):
+    """The runs that found errors are the ones people time: refused, index and check
+    --index still print where the time went, the check's phases included."""
+    small_repo(tmp_path / "r")
+    (tmp_path / "r" / S / "alf" / "spikes.empty.npy").write_bytes(b"")  # ALF109, an error
+    for args in (["index", str(tmp_path / "r")], ["check", str(tmp_path / "r"), "--index", "--exit-zero", "--no-cache"]):
+        done = run_cli(*args, "--timing")
+        assert "no table written" in done.stderr, done.stderr
+        assert done.stderr.count("timing:") == 1 and "  walk " in done.stderr, (args, done.stderr)
+        assert not (tmp_path / "r" / "datasets.pqt").exists()
+
+
 def test_the_engines_own_workers_send_their_timings_back_too(tmp_path):
     """A check of one collection over ``jobs`` (files given one by one, or ``check_tree``)
     forks per chunk of sessions: the rules' calls add up to one per file all the same."""
