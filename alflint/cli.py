@@ -318,7 +318,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not _emit(text, args.output_file):
         return EXIT_USAGE
     status = EXIT_OK if args.exit_zero and not report.internal_errors else _exit_status(report, args.strict)
-    indexing = args.index and status == EXIT_OK and not args.load
+    indexing = args.index and status == EXIT_OK  # --index with --load was refused above
     if args.timing and report.timing is not None and not (indexing and records is not None):
         from .timing import render  # else the index prints the check's timings with its own
 
