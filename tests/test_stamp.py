@@ -139,9 +139,12 @@ def test_the_digest_depends_on_the_values_only_not_on_how_the_objects_are_shared
     def rows(shared: bool):
         lab = "".join(["la", "b"])
         labs = [lab, lab] if shared else ["".join(["la", "b"]), "".join(["la", "b"])]
-        packed = (1, "0" * 36, "alf/a.b.npy", bytes(8), bytes(8), b"\1", None)
+        def packed():
+            return (1, "".join(["0"] * 36), "".join(["alf/", "a.b.npy"]), bytes(8), bytes(8), b"\1", None)
+
+        one = packed()
         sessions = [(f"lab/Subjects/s/2020-01-01/00{i}", labs[i], "s", "2020-01-01", f"00{i}") for i in range(2)]
-        packs = [("e" * 36, packed), ("f" * 36, packed if shared else tuple(packed))]
+        packs = [("e" * 36, one), ("f" * 36, one if shared else packed())]  # one object twice, or two equal ones
         return sessions, packs
 
     digests = {inputs_digest(*rows(shared), lab=None, origin="/r", store_mtime=True, hashed=False) for shared in (True, False)}
