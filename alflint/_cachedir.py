@@ -3,8 +3,9 @@
 Everything lives below ``$XDG_CACHE_HOME/alflint`` (``~/.cache/alflint`` by default), never
 in a data repository: check results, validated configurations, the pandas metadata of the
 tables, the entry points of installed rule packs. Every file there is written whole or not
-at all, and a cache that cannot be written is a cache alflint does not have, never an error.
-Standard library only, and light to import: the pre-commit hook goes through here.
+at all (:func:`write_atomically`, which also writes the report of ``-o``), and a cache that
+cannot be written is a cache alflint does not have, never an error. Standard library only,
+and light to import: the pre-commit hook goes through here.
 """
 
 from __future__ import annotations
@@ -28,17 +29,24 @@ def cache_folder(*parts: str) -> str | None:
     return os.path.join(base, "alflint", *parts)
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Write a file of the user's cache folder whole or not at all (a temporary file beside
-    it, then a rename), making its folder. Raises OSError: callers treat a cache they cannot
-    write as one they do not have."""
-    import tempfile
+def write_atomically(path: str, data: bytes, *, mode: int | None = 0o600, make_folder: bool = True) -> None:
+    """Write ``path`` whole or not at all: a temporary file beside it (the same file system),
+    then a rename over it; a failure (Ctrl-C too) leaves what was there and no temporary file.
 
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+    ``mode``: the file's permissions (private by default, as a cache's should be; None: 0o666
+    less the umask, as ``open`` gives). ``make_folder``: make its folder first (the cache's).
+    Raises OSError: callers treat a cache they cannot write as one they do not have.
+    """
+    folder, name = os.path.split(path)
+    if make_folder:
+        os.makedirs(folder, exist_ok=True)
+    tmp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666 if mode is None else mode)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
+        if mode is not None:  # exactly these bits, whatever the umask
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         try:

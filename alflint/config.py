@@ -124,7 +124,7 @@ def _validate(data: dict[str, Any], path: str, text: str) -> None:
     if stamp is not None:
         try:
             stamp.parent.mkdir(parents=True, exist_ok=True)
-            stamp.touch()
+            stamp.touch(mode=0o600)  # private, as every file of the cache
         except OSError:
             pass
 

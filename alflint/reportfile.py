@@ -9,10 +9,11 @@ cannot be replaced and are written directly. Standard library only.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import os
 import stat
+
+from ._cachedir import write_atomically
 
 __all__ = ["write_report"]
 
@@ -32,24 +33,8 @@ def write_report(path: str, text: str) -> None:
         return
     if st is not None and not os.access(path, os.W_OK):  # os.replace would ignore a read-only report
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
-    _replace(os.path.realpath(path), text, None if st is None else stat.S_IMODE(st.st_mode))
-
-
-def _replace(target: str, text: str, mode: int | None) -> None:
-    """Write a temporary file beside ``target`` (the same file system), then rename it over."""
-    folder, name = os.path.split(target)
-    temp = os.path.join(folder, f".{name}.{os.urandom(4).hex()}.tmp")
-    out = _open_text(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)  # before the try: ours to remove
-    try:
-        with out as fh:
-            fh.write(text)
-        if mode is not None:  # keep the permissions of the report it replaces
-            os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+    # a new report gets open()'s permissions, a replaced one keeps its own
+    write_atomically(os.path.realpath(path), text.encode("utf-8", _ERRORS), mode=None if st is None else stat.S_IMODE(st.st_mode), make_folder=False)
 
 
 def _open_text(path: str, flags: int):
@@ -58,4 +43,7 @@ def _open_text(path: str, flags: int):
     Built-in formats escape the undecodable bytes of file names; ``backslashreplace`` keeps a
     plugin's format that does not from failing (``\\udce9`` in the file)."""
     fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o666)
-    return os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace")
+    return os.fdopen(fd, "w", encoding="utf-8", errors=_ERRORS)
+
+
+_ERRORS = "backslashreplace"

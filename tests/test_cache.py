@@ -185,6 +185,18 @@ def test_the_cache_writes_nothing_into_the_repository(tmp_path):
     assert sorted(p for p in root.rglob("*")) == before
 
 
+def test_the_cache_files_are_private_and_whole(tmp_path):
+    """They name the repository's paths: readable by their owner only, whatever the umask,
+    and no temporary file of a write is left behind."""
+    from alflint._cachedir import cache_folder
+
+    root = make_repo(tmp_path / "repo")
+    alflint.check(root, cache=True)
+    written = [p for p in Path(cache_folder()).rglob("*") if p.is_file()]
+    assert written and all(p.stat().st_mode & 0o777 == 0o600 for p in written)
+    assert not [p for p in written if p.name.endswith(".tmp")]
+
+
 def test_cli_uses_the_cache_and_no_cache_turns_it_off(tmp_path, capsys):
     root = make_repo(tmp_path / "repo")
     target = first_session(root) / "trials.goCue_times.npy"

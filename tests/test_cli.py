@@ -317,6 +317,9 @@ def test_output_file_replaces_a_report_keeping_its_mode_and_a_symlink(tree, tmp_
     assert run("check", str(tree), "--select", "ALF101", "--format", "concise", "-o", str(link)).returncode == 1
     assert link.is_symlink() and "ALF101:error:" in report.read_text()
     assert report.stat().st_mode & 0o777 == 0o640
+    fresh = tmp_path / "fresh.txt"  # a new report: what open() would give, the umask applied
+    subprocess.run([ALFLINT, "check", str(tree), "-q", "-o", str(fresh)], capture_output=True, preexec_fn=lambda: os.umask(0o027))
+    assert fresh.stat().st_mode & 0o777 == 0o640 and "ALF101" in fresh.read_text()
 
 
 def test_index_and_load_usage_errors_are_one_line(tree, tmp_path):
