@@ -4,7 +4,8 @@ A report replaces the previous one atomically (a temporary file beside it, then
 ``os.replace``), so a full disk or an encoding error never leaves a truncated or empty report
 where a good one was; the new file keeps the old one's permissions, and a symlinked report is
 followed, not replaced. Devices, pipes and ``/dev``, ``/proc`` paths (``-o /dev/stdout``)
-cannot be replaced and are written directly. Standard library only.
+cannot be replaced and are written directly, as is a report we may write in a folder we may
+not (no temporary file can go beside it there). Standard library only.
 """
 
 from __future__ import annotations
@@ -33,8 +34,14 @@ def write_report(path: str, text: str) -> None:
         return
     if st is not None and not os.access(path, os.W_OK):  # os.replace would ignore a read-only report
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), path)
-    # a new report gets open()'s permissions, a replaced one keeps its own
-    write_atomically(os.path.realpath(path), text.encode("utf-8", _ERRORS), mode=None if st is None else stat.S_IMODE(st.st_mode), make_folder=False)
+    target = os.path.realpath(path)
+    try:  # a new report gets open()'s permissions, a replaced one keeps its own
+        write_atomically(target, text.encode("utf-8", _ERRORS), mode=None if st is None else stat.S_IMODE(st.st_mode), make_folder=False)
+    except PermissionError:
+        if st is None or os.access(os.path.dirname(target), os.W_OK):
+            raise
+        with _open_text(target, os.O_WRONLY | os.O_TRUNC) as fh:  # as open(path, "w") would
+            fh.write(text)
 
 
 def _open_text(path: str, flags: int):

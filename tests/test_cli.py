@@ -322,6 +322,43 @@ def test_output_file_replaces_a_report_keeping_its_mode_and_a_symlink(tree, tmp_
     assert fresh.stat().st_mode & 0o777 == 0o640 and "ALF101" in fresh.read_text()
 
 
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="needs root to become another user")
+def test_output_file_writable_in_a_folder_that_is_not_is_written_in_place():
+    """A report kept in a folder its user may not write to (made by root for CI, say): no
+    temporary file can go beside it, so it is written in place, as open(path, "w") does; a
+    new report there is refused in one line."""
+    import shutil
+    import tempfile
+
+    from alflint.reportfile import write_report
+
+    base = Path(tempfile.mkdtemp(dir="/tmp"))  # pytest's own folders are closed to other users
+    os.chmod(base, 0o755)
+    (base / "report.txt").write_text("old\n")
+    os.chmod(base / "report.txt", 0o666)
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - runs in the child
+            code = 1
+            try:
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+                write_report(str(base / "report.txt"), "new\n")
+                try:
+                    write_report(str(base / "other.txt"), "x")
+                except PermissionError:
+                    code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert (base / "report.txt").read_text() == "new\n"
+        assert sorted(os.listdir(base)) == ["report.txt"]
+    finally:
+        shutil.rmtree(base)
+
+
 def test_index_and_load_usage_errors_are_one_line(tree, tmp_path):
     """`index ""` indexed the current folder; `index FILE` said 'no such folder' of a file
     that exists; `check --load R --index` silently indexed nothing."""
