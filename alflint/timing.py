@@ -79,12 +79,6 @@ class Timings:
         rows.sort(key=lambda r: (order.get(r.kind, len(order)), -r.seconds, r.name))
         return TimingResult(len(self.pids), wall, tuple(rows))
 
-    def __getstate__(self) -> tuple:
-        return self.entries, self.read_ns, self.pids
-
-    def __setstate__(self, state: tuple) -> None:
-        self.entries, self.read_ns, self.pids = state
-
 
 _current: Timings | None = None
 _recording_pid = 0  # the process that asked for timings (not a worker)
