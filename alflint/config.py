@@ -192,7 +192,12 @@ class Decider:
         self._memo: dict[str, bool] = {}
 
     @staticmethod
-    def _longest(code: str, name: str, selectors: list[str]) -> tuple[int, bool]:
+    def matches(code: str, name: str, selectors: Iterable[str]) -> bool:
+        """Whether any selector names this rule: its code, a prefix of it, its name, or ``ALL``."""
+        return Decider._longest(code, name, selectors)[0] >= 0
+
+    @staticmethod
+    def _longest(code: str, name: str, selectors: Iterable[str]) -> tuple[int, bool]:
         """Length of the longest matching selector (-1: none) and whether it is explicit."""
         best, explicit = -1, False
         for s in selectors:

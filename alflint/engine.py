@@ -575,19 +575,20 @@ def _ignore_file_folders(root: str, config: Config) -> list[str]:
     return [f for f in folders if os.path.isfile(os.path.join(f, IGNORE_FILE))]
 
 
-def _per_path_filter(config: Config, decider: Decider, rules: dict[str, Rule], root: str | None = None) -> Callable[[Issue], bool] | None:
+def _per_path_filter(config: Config, root: str | None = None) -> Callable[[Issue], bool] | None:
     if not config.per_path_ignores:
         return None
     import pathspec
 
     entries = [(pathspec.GitIgnoreSpec.from_lines([glob]), codes) for glob, codes in config.per_path_ignores.items()]
+    matches = Decider.matches  # as select and --ignore match
     # globs are relative to the configuration's folder; issue paths to the report's root
     offset = _offset(root, config.directory) if root else ""
 
     def keep(issue: Issue) -> bool:
         path = (offset.rstrip("/") or ".") if issue.path == "." else offset + issue.path
         for matcher, codes in entries:
-            if matcher.match_file(path) and any(c == "ALL" or issue.code.startswith(c) or issue.name == c for c in codes):
+            if matcher.match_file(path) and matches(issue.code, issue.name, codes):
                 return False
         return True
 
@@ -680,7 +681,7 @@ def _check_paths(engine: "Engine", paths: str | os.PathLike | Sequence[str | os.
     report = Report(root=_report_root(abs_paths))
     report.issues.extend(engine.setup_issues)
     report.internal_errors += len(engine.setup_issues)
-    keep_path = _per_path_filter(engine.config, engine.decider, engine.rules, report.root)
+    keep_path = _per_path_filter(engine.config, report.root)
     for folder, only in _plan(abs_paths):
         exclude = _exclusion(folder, engine.config)
         if only is not None and _session_folder(os.path.join(folder, "_")) != folder:
