@@ -613,8 +613,10 @@ def write_tables(
     Both files are first written completely (and fsynced) to temporary files in ``out_dir``
     whose names do not end in ``.pqt`` (ONE never loads them), then each is moved into place
     with ``os.replace``: a reader sees each table whole, old or new, and a failure while
-    writing (Ctrl-C too) leaves the old tables untouched and no temporary file behind, and
-    replaces both tables or neither. Returns the paths.
+    writing (Ctrl-C too) leaves the old tables untouched and no temporary file behind. Once
+    both are written, Ctrl-C waits until both are replaced; only a failure of the second
+    rename itself (rare: the first one just worked in the same folder) would leave a new
+    sessions table beside the old datasets table. Returns the paths.
     """
     out = Path(out_dir)
     if not out.is_dir():
