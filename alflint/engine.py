@@ -502,7 +502,7 @@ def _exclusion(root: str, config: Config) -> Callable[[str, bool], bool] | None:
     sources: dict[str, list[tuple[str, list[str]]]] = {}  # where each group's lines come from, for errors
     if config.exclude:
         groups.setdefault(_offset(root, config.directory), []).extend(config.exclude)
-        sources.setdefault(_offset(root, config.directory), []).append((f"exclude in {config.path}", list(config.exclude)))
+        sources.setdefault(_offset(root, config.directory), []).append((f"exclude in {config.path or 'options'}", list(config.exclude)))
     for folder in _ignore_file_folders(root, config):
         path = os.path.join(folder, IGNORE_FILE)
         try:

@@ -162,6 +162,14 @@ def test_a_bad_ignore_pattern_or_file_is_one_line_naming_where(tmp_path, where, 
     assert str(caught.value).startswith(expected.format(repo=repo)) and "\n" not in str(caught.value)
 
 
+def test_a_bad_exclude_pattern_given_in_code_names_the_options(tmp_path):
+    """A Config built in Python has no file to name ('exclude in None' before)."""
+    from alflint.config import Config
+
+    with pytest.raises(ConfigError, match=r"^exclude in options: '!' is not a gitignore pattern"):
+        alflint.check(build_files(tmp_path, TREE), config=Config(exclude=["!"]))
+
+
 # --------------------------------------------------------------------------------------------
 # Per-rule options
 # --------------------------------------------------------------------------------------------
