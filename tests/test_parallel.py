@@ -37,7 +37,6 @@ def test_check_api_accepts_jobs(tmp_path):
 def test_meanwhile_runs_once_in_the_parent_while_the_workers_check(tmp_path):
     """check_records' ``meanwhile`` (the index imports pyarrow there) runs once, in the
     parent, and changes nothing the check finds."""
-    import os
 
     make_tree(tmp_path)
     engine = Engine.create(tmp_path)
@@ -71,7 +70,6 @@ def test_jobs_beyond_the_work_or_the_cores_fork_no_more_workers(tmp_path):
     exhaust the machine's memory. Workers are capped by the chunks of work and by 4 per core,
     and the issues are the same."""
     import multiprocessing
-    import os
 
     from alflint.partition import MAX_JOBS_PER_CORE, guided_chunks
 
