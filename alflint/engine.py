@@ -273,9 +273,7 @@ def _can_fork() -> bool:
 def _run_chunk(index: int) -> tuple[list[Issue], int, int, Any]:
     """Worker side of a parallel run: check one chunk of sessions (state inherited by fork)."""
     runner, chunks = _FORKED
-    timings = timing.worker_timings()
-    if timings is not None:
-        runner.retime(timings)
+    timings = timing.worker_timings()  # the runner's timed rules note this chunk's time in it
     runner.issues, runner.crashes = [], 0
     with timing.phase(RULES_PHASE):
         for i in chunks[index]:
@@ -306,25 +304,24 @@ class _Runner:
         self.issues: list[Issue] = []
         self.crashes = 0
         self.targets = targets
-        timings = timing.current()
-        if timings is not None:
-            self.retime(timings)
+        if timing.current() is not None:
+            self._time_rules()
 
-    def retime(self, timings: timing.Timings) -> None:
-        """Note the time of every rule and content read from now on in ``timings``."""
-        read = timing.timed_reader(self.read, timings)
+    def _time_rules(self) -> None:
+        """Note the time of every rule and content read in the timings being recorded when
+        they run (:func:`alflint.timing.current`: a forked worker's change with each chunk,
+        and the rules stay wrapped, so the per-name memo lasts as it does untimed)."""
+        read = timing.timed_reader(self.read)
 
         def timed(pairs: list[tuple[Rule, RuleContext]]) -> list[tuple[Rule, RuleContext]]:
             out = []
             for r, ctx in pairs:
-                plain = getattr(r, "untimed", r)
                 ctx._facts = read
-                out.append((_TimedRule(plain, timing.timed_check(plain.check, f"{plain.code} {plain.name}", timings)), ctx))
+                out.append((_TimedRule(r, timing.timed_check(r.check, f"{r.code} {r.name}")), ctx))
             return out
 
         self.per_name = timed(self.per_name)
         self.by_scope = {scope: timed(pairs) for scope, pairs in self.by_scope.items()}
-        self.name_memo.clear()  # it holds the rules it chose for each name
 
     def session(self, session: Session) -> None:
         datasets, objects = session.datasets, session.objects

@@ -136,13 +136,21 @@ def count(name: str, calls: int = 1) -> None:
         _current.add("phase", name, 0, calls)
 
 
-def timed_check(check: Callable[..., Any], name: str, timings: Timings) -> Callable[..., Any]:
-    """``check`` (a rule's check function) noting its time as rule ``name``, less its reads.
+def timed_check(check: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``check`` (a rule's check function) noting its time as rule ``name``, less its reads,
+    in the timings recorded when it runs (:func:`current`: in a forked worker, those of the
+    piece of work at hand, see :func:`worker_timings`).
 
     The wrapper is a generator like the rules themselves, so findings yielded before a crash
     still become issues, exactly as without timings."""
 
     def run(target: Any, ctx: Any) -> Iterator[Any]:
+        timings = _current
+        if timings is None:
+            found = check(target, ctx)
+            if found:
+                yield from found
+            return
         reads, start = timings.read_ns, _clock()
         try:
             found = check(target, ctx)
@@ -154,12 +162,14 @@ def timed_check(check: Callable[..., Any], name: str, timings: Timings) -> Calla
     return run
 
 
-def timed_reader(read: Callable[[Any], Any], timings: Timings) -> Callable[[Any], Any]:
-    """``read`` (``dataset -> Facts``, caching on the dataset) noting each first read by format."""
+def timed_reader(read: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``read`` (``dataset -> Facts``, caching on the dataset) noting each first read by
+    format, in the timings recorded when it runs (as :func:`timed_check`)."""
 
     def timed_read(dataset: Any) -> Any:
-        if dataset.facts is not None:
-            return dataset.facts
+        timings = _current
+        if dataset.facts is not None or timings is None:
+            return dataset.facts if dataset.facts is not None else read(dataset)
         start = _clock()
         try:
             return read(dataset)

@@ -247,6 +247,10 @@ def test_the_engines_own_workers_send_their_timings_back_too(tmp_path):
     assert report.timing.processes >= 2
     assert rows(report, "rule")["ALF501 malformed-content"].calls == files
     assert rows(report, "read")["npy"].calls == files
+    # a per-name rule runs once per name and process, as untimed: timing wraps the rules once,
+    # not again for every chunk (which emptied the per-name memo each time)
+    names = len({d.rel_path.rsplit("/", 1)[1] for d in collection.datasets})
+    assert rows(report, "rule")["ALF101 invalid-filename"].calls <= names * report.timing.processes
     engine.timing = False
     assert engine.check_tree(tmp_path, jobs=2)[0].issues == report.issues
 
