@@ -149,7 +149,7 @@ def test_multiple_row_groups_with_shapes_learned(tmp_path, monkeypatch):
                    row_group_size=1000)
     first = read_schema(path)
     assert first.num_rows == 10_000 and read_schema(path).names == first.names
-    assert any(not isinstance(made, int) for _, made in footer._RUNS.values())
+    assert any(footer._RUNS.values())
     walked = footer._walked
     assert assert_fast_and_equal(path).rows == 10_000
     assert footer._walked == walked  # read by the patterns alone
@@ -399,14 +399,17 @@ _B64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 
 def forget_footers(monkeypatch, learn_after):
     """A reader with nothing learned yet (schemas, Arrow fields, struct shapes), which learns
-    shapes after ``learn_after`` walked structs."""
+    shapes after ``learn_after`` walked structs; with ``learn_after=0`` it also compiles the
+    pattern of whole lists the first time one is matched by its shapes."""
     from alflint.content import _parquet_footer as footer
 
-    for memo in ("_SHAPES", "_SHAPE_SOURCES", "_SCHEMAS", "_FIELDS_SEEN", "_ARROW_SEEN", "_SETTLED"):
+    for memo in ("_SHAPES", "_SHAPE_SOURCES", "_SCHEMAS", "_FIELDS_SEEN", "_ARROW_SEEN", "_SETTLED",
+                 "_RUNS", "_RUN_SPENT", "_COMPILE_COST"):
         monkeypatch.setattr(footer, memo, {})
     monkeypatch.setattr(footer, "_SCHEMA_LENGTHS", [])
     monkeypatch.setattr(footer, "LEARN_AFTER", learn_after)
-    monkeypatch.setattr(footer, "_RUNS", {})
+    if learn_after == 0:
+        monkeypatch.setattr(footer, "RUN_SAVING", 1.0)
     monkeypatch.setattr(footer, "_compiled", 0)
     monkeypatch.setattr(footer, "_walked", 0)
     return footer
@@ -469,7 +472,7 @@ def test_random_mutations_agree_with_pyarrow(tmp_path, monkeypatch, where, learn
             assert parquet_facts(mutated) == _pyarrow_facts(mutated, len(blob)), k
     assert answered > 10
     if learned:  # whole lists of column chunks were matched by one pattern, too
-        assert any(not isinstance(made, int) for _, made in footer._RUNS.values())
+        assert any(footer._RUNS.values())
 
 
 def test_missing_file_is_none(tmp_path):
@@ -738,6 +741,37 @@ def test_a_process_compiles_at_most_its_budget_of_patterns(tmp_path, monkeypatch
     for name, (first, _, _) in readings.items():
         assert repr(read_schema(tmp_path / f"{name}.pqt")) == first, name
     assert footer._walked > walked  # shapes it could not learn: walked again
+
+
+def test_a_whole_list_pattern_is_bought_once_matching_one_by_one_has_cost_its_price(tmp_path, monkeypatch):
+    """Lists of column chunks matched shape by shape count what that costs (RUN_SAVING a
+    struct more than one pattern for the list); the list's pattern is compiled once that sum
+    reaches what its shapes cost to compile, and is made of the shapes such lists used only."""
+    footer = forget_footers(monkeypatch, 0)
+    monkeypatch.setattr(footer, "RUN_SAVING", 0.0)  # nothing saved: never worth buying
+    wide, other = tmp_path / "wide.pqt", tmp_path / "other.pqt"
+    pd.DataFrame({f"c{i}": np.arange(5, dtype="float64") for i in range(12)}).to_parquet(wide)
+    PANDAS_FRAMES["mixed"]().to_parquet(other)
+    for _ in range(3):
+        read_schema(wide), read_schema(other)
+    assert not any(footer._RUNS.values())  # shapes learned, no list pattern bought
+    key = next(k for k in footer._RUN_SPENT if k[0] == id(footer._COLUMN_CHUNK) and k[1] == 12)
+    used = key[2]
+    price = sum(footer._COMPILE_COST[p] for p in used)
+    assert price > 0
+    monkeypatch.setattr(footer, "RUN_SAVING", price / 12 / 3 * 1.001)  # a third of it a list
+    walked = footer._walked
+    for _ in range(2):
+        read_schema(wide)
+        assert not footer._RUNS.get(key[:2])
+    facts = read_schema(wide)
+    (run,) = footer._RUNS[key[:2]]
+    assert run.pattern == b"(?:%s){12}" % b"|".join(p.pattern for p in used)
+    learned = footer._SHAPES[id(footer._COLUMN_CHUNK)]
+    assert len(used) < len(learned)  # the other table's shapes are not in it
+    assert footer._walked == walked
+    assert repr(read_schema(wide)) == repr(facts)
+    assert assert_fast_and_equal(wide).columns == tuple(f"c{i}" for i in range(12))
 
 
 def test_a_few_files_compile_no_pattern(tmp_path, monkeypatch):
