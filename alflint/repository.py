@@ -370,11 +370,15 @@ def _tables_from_scan(root: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     from .model import Report
     from .tables import build_tables
 
+    def refuse_misplaced(sessions) -> None:
+        misplaced = misplaced_root(str(root), sessions)
+        if misplaced is not None:
+            raise ALFInvalid(f"cannot open {root}: it lies within the folders of session {misplaced[0]!r}, and files are "
+                             f"found at <root>/(lab/Subjects/)subject/date/number; open {misplaced[1]} instead")
+
+    refuse_misplaced(())  # a root inside a session is known from its path: refused before the walk
     collection = scan(root)
-    misplaced = misplaced_root(str(root), ((s.key, s.lab) for s in collection.sessions))
-    if misplaced is not None:
-        raise ALFInvalid(f"cannot open {root}: it lies within the folders of session {misplaced[0]!r}, and files are "
-                         f"found at <root>/(lab/Subjects/)subject/date/number; open {misplaced[1]} instead")
+    refuse_misplaced((s.key, s.lab) for s in collection.sessions)  # a root below a lab or subject folder
     session_rows, dataset_rows, _left_out = build_rows(collection, Report(root=str(root)))
     try:
         sessions, datasets = build_tables(session_rows, dataset_rows, origin=str(root))

@@ -127,6 +127,21 @@ def test_a_root_inside_a_session_is_refused_before_anything_is_checked(tmp_path)
     assert "TOML" not in result.stderr
 
 
+def test_open_of_a_folder_inside_a_session_is_refused_before_the_walk(tmp_path, monkeypatch):
+    """open() knows a root inside a session from its path too: it refuses without walking
+    the session (a real one has thousands of files), with the folder to open instead."""
+    import alflint.collect
+
+    root = make_repo(tmp_path / "repo") / "subj" / "2021-06-01" / "001" / "alf"
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("walked")
+
+    monkeypatch.setattr(alflint.collect, "scan", no_walk)
+    with pytest.raises(ValueError, match=f"open {tmp_path / 'repo'} instead"):
+        alflint.open(root)
+
+
 def test_tables_that_cannot_be_written_give_one_line_and_leave_the_old_ones(tmp_path):
     """A table name taken by a folder used to end in a traceback after sessions.pqt had been
     replaced (new sessions beside old datasets); an unwritable folder, in a traceback."""
