@@ -1,5 +1,5 @@
 """``python -m alflint``: the ``alflint`` command, for environments without its script on PATH."""
 
-from .cli import main
+from .cli import command
 
-raise SystemExit(main())
+raise SystemExit(command())

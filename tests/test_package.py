@@ -54,6 +54,30 @@ def test_import_and_path_checks_do_not_import_pandas_numpy_pyarrow(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
 
 
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="counts threads in /proc")
+@pytest.mark.parametrize("chosen", [None, "2"])
+def test_the_command_keeps_numpy_to_one_blas_thread_unless_the_user_chose(tmp_path, chosen):
+    """The alflint command does no linear algebra: numpy imported in its process (pyarrow
+    imports it to write tables) starts no OpenBLAS threads, unless the user set how many."""
+    code = (
+        "import os, sys\n"
+        "from alflint import cli\n"
+        "sys.argv = ['alflint', 'rules']\n"
+        "assert cli.command() == 0\n"
+        "import numpy\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'), len(os.listdir('/proc/self/task')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    if chosen is not None:
+        env["OPENBLAS_NUM_THREADS"] = chosen
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    setting, threads = result.stdout.split()[-2:]
+    assert setting == (chosen or "1")
+    if chosen is None:
+        assert int(threads) == 1
+
+
 def test_console_script_runs(tmp_path):
     exe = Path(sys.executable).with_name("alflint")
     result = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
