@@ -317,6 +317,23 @@ def _strings(values: list[str], large: bool = False) -> pa.Array:
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(offsets), pa.py_buffer(data)])
 
 
+def _nul_separated(joined: str, n: int) -> pa.Array:
+    """A string array of the ``n`` (at least one) values joined by NUL characters in
+    ``joined`` (paths hold none), without a Python string per value: the offsets are where
+    the NULs are, less the NULs before them."""
+    data = joined.encode("utf-8", "surrogatepass")
+    if len(data) - (n - 1) >= 2**31:
+        raise ValueError("a string column of more than 2 GiB")
+    nuls = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0)
+    if len(nuls) != n - 1:
+        raise ValueError(f"{n} values expected, {len(nuls) + 1} given")
+    offsets = np.empty(n + 1, dtype=np.int32)
+    offsets[0] = 0
+    offsets[1:n] = nuls - np.arange(n - 1)
+    offsets[n] = len(data) - (n - 1)
+    return pa.Array.from_buffers(pa.string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data.replace(b"\0", b""))])
+
+
 def _fixed(kind: pa.DataType, code: str, values: list[int]) -> pa.Array:
     """A fixed-width numeric (or date32) array of non-null Python ints (``code``: array module)."""
     return pa.Array.from_buffers(kind, len(values), [None, pa.py_buffer(array.array(code, values))])
@@ -458,7 +475,7 @@ def build_indexed_tables(
     n = sum(packed[0] for _, packed in packs)
     columns = _datasets_columns(
         n,
-        _strings("\0".join(packed[2] for _, packed in packs).split("\0") if n else []),
+        _nul_separated("\0".join(packed[2] for _, packed in packs), n) if n else _strings([]),
         pa.Array.from_buffers(pa.uint64(), n, [None, pa.py_buffer(b"".join(packed[3] for _, packed in packs))]),
         None,
         _bool_array(b"".join(packed[5] for _, packed in packs), n),

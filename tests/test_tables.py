@@ -922,3 +922,21 @@ def test_writing_tables_imports_pandas_only_to_learn_its_metadata_once(tmp_path)
     assert {p.read_bytes() for p in remembered} == {tables._prototype_metadata(t, False, False) for t in ("sessions", "datasets")}
     frame = pd.read_parquet(out / "datasets.pqt")
     assert frame.index.names == ["eid", "id"] and frame["qc"].dtype.ordered
+
+
+@pytest.mark.parametrize("values", [
+    ["alf/spikes.times.npy"],
+    ["a", "", "b", ""],
+    ["alf/spikes.times.npy", "raw_video_data/_iblrig_leftCamera.raw.mp4", "x" * 300],
+    ["données/ß.npy", "日本/データ.npy", "a\udcff.npy", "plain.npy"],  # UTF-8, and a name that is not
+])
+def test_nul_separated_strings_equal_the_split_values(values):
+    """The datasets' rel_path column is built from the workers' NUL-joined paths without a
+    Python string per path: the same array as from the values one by one."""
+    built = tables._nul_separated("\0".join(values), len(values))
+    assert built.equals(tables._strings(values))
+    if not any("\udc80" <= c <= "\udcff" for v in values for c in v):  # pyarrow decodes valid UTF-8 only
+        assert built.to_pylist() == values
+    assert built.buffers()[2].to_pybytes() == "".join(values).encode("utf-8", "surrogatepass")
+    with pytest.raises(ValueError, match="values expected"):
+        tables._nul_separated("\0".join(values), len(values) + 1)
