@@ -59,13 +59,15 @@ def test_import_and_path_checks_do_not_import_pandas_numpy_pyarrow(tmp_path):
 def test_the_command_keeps_numpy_to_one_blas_thread_unless_the_user_chose(tmp_path, chosen):
     """The alflint command does no linear algebra: numpy imported in its process (pyarrow
     imports it to write tables) starts no OpenBLAS threads, unless the user set how many."""
-    code = (
-        "import os, sys\n"
+    code = (  # numpy is imported at exit, once the command has run
+        "import atexit, os, sys\n"
         "from alflint import cli\n"
+        "def report():\n"
+        "    import numpy\n"
+        "    print(os.environ.get('OPENBLAS_NUM_THREADS'), len(os.listdir('/proc/self/task')))\n"
+        "atexit.register(report)\n"
         "sys.argv = ['alflint', 'rules']\n"
-        "assert cli.command() == 0\n"
-        "import numpy\n"
-        "print(os.environ.get('OPENBLAS_NUM_THREADS'), len(os.listdir('/proc/self/task')))\n"
+        "cli.command()\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
     if chosen is not None:
@@ -76,6 +78,49 @@ def test_the_command_keeps_numpy_to_one_blas_thread_unless_the_user_chose(tmp_pa
     assert setting == (chosen or "1")
     if chosen is None:
         assert int(threads) == 1
+
+
+def test_the_command_exits_with_its_status_its_output_flushed_and_its_exit_functions_run(tmp_path):
+    """The command skips the interpreter's teardown, not what an exit must do: every line of
+    a long report reaches a pipe, the exit status is the check's, and functions registered
+    with atexit (coverage, logging handlers, a rule pack's) still run."""
+    session = tmp_path / "subj" / "2021-01-01" / "001" / "alf"
+    session.mkdir(parents=True)
+    for i in range(300):
+        (session / f"Bad name {i}.x.npy").write_bytes(b"x")
+    marker = tmp_path / "atexit-ran"
+    code = (
+        "import atexit, sys\n"
+        f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\n"
+        "atexit.register(print, 'said at exit')\n"
+        "from alflint import cli\n"
+        f"sys.argv = ['alflint', 'check', {str(tmp_path)!r}, '--no-content']\n"
+        "cli.command()\n"
+        "print('not reached')\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # a pipe is block-buffered
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert result.returncode == 1, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum("Bad name" in line for line in lines) >= 300 and "not reached" not in result.stdout
+    assert lines[-2].startswith("Found ") and lines[-1] == "said at exit", lines[-3:]
+    assert marker.read_text() == "ran"
+
+
+def test_the_command_waits_for_a_thread_still_running(tmp_path):
+    """A thread a rule pack left running is waited for, as by any Python program."""
+    marker = tmp_path / "thread-done"
+    code = (
+        "import sys, threading, time\n"
+        f"def late():\n    time.sleep(0.3)\n    open({str(marker)!r}, 'w').write('done')\n"
+        "threading.Thread(target=late).start()\n"
+        "from alflint import cli\n"
+        "sys.argv = ['alflint', 'rules']\n"
+        "cli.command()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert marker.read_text() == "done"
 
 
 def test_console_script_runs(tmp_path):
