@@ -457,6 +457,21 @@ def test_ids_are_documented_uuid3(tree):
     assert ALFLINT_NAMESPACE == uuid.uuid5(uuid.NAMESPACE_URL, "https://alflint/ids")
 
 
+def test_tables_are_zstd_compressed_and_one_opens_them(tree):
+    """Both tables are written with zstd (smaller and quicker to read and write than snappy
+    here), every column of them, and the real ONE lists what is on disk from them."""
+    root, written = tree
+    for path in write(root):
+        meta = pq.read_metadata(path)
+        codecs = {meta.row_group(g).column(c).compression for g in range(meta.num_row_groups) for c in range(meta.num_columns)}
+        assert codecs == {"ZSTD"}, (path.name, codecs)
+    one = open_one(root)
+    for session in written:
+        with no_warnings():
+            listed, on_disk = one.list_datasets(one.to_eid(session)), disk_rel_paths(root, session)
+        assert len(listed) == len(on_disk) and (not on_disk or listed == on_disk)
+
+
 def test_rebuild_is_byte_identical(tree, tmp_path, monkeypatch):
     root, _ = tree
     outputs = []
