@@ -123,6 +123,31 @@ def test_the_command_waits_for_a_thread_still_running(tmp_path):
     assert marker.read_text() == "done"
 
 
+@pytest.mark.parametrize("thread, torn_down", [(None, False), ("daemon", False), ("worker", True)])
+def test_the_command_skips_the_teardown_unless_a_thread_must_be_waited_for(tmp_path, thread, torn_down):
+    """An object of the program's is freed by the interpreter's teardown (its __del__ says
+    so), which the command skips; a daemon thread does not change that (no exit waits for
+    one), a thread that is no daemon makes the command exit as usual."""
+    code = (
+        "import sys, threading, time\n"
+        "class Probe:\n"
+        "    def __del__(self):\n"
+        "        print('torn down')\n"
+        "probe = Probe()\n"
+        f"if {thread!r} == 'daemon':\n"
+        "    threading.Thread(target=time.sleep, args=(60,), daemon=True).start()\n"
+        f"if {thread!r} == 'worker':\n"
+        "    threading.Thread(target=time.sleep, args=(0.2,)).start()\n"
+        "from alflint import cli\n"
+        "sys.argv = ['alflint', 'rules']\n"
+        "cli.command()\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "ALF101" in result.stdout
+    assert ("torn down" in result.stdout) is torn_down
+
+
 def test_console_script_runs(tmp_path):
     exe = Path(sys.executable).with_name("alflint")
     result = subprocess.run([str(exe), "--version"], capture_output=True, text=True)
