@@ -43,7 +43,9 @@ __all__ = ["ResultCache", "engine_key", "fingerprint", "folder_for", "is_warm", 
 
 #: Files modified this recently are not trusted to be unchanged later (mtime granularity).
 RACY_NS = 2_000_000_000
-_FORMAT = 2
+#: Results written under another format are never read. 3: before it, a session folder's entry
+#: could hold the findings and rows of a folder of its chunk too recent to be stored itself.
+_FORMAT = 3
 
 
 def _base() -> str | None:

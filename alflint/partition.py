@@ -250,6 +250,7 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
     folders above the session folders), the walks time every folder too, for
     :attr:`Share.folder_times`."""
     share, todo, stored, sizes, times = Share(), Walk(root=root), [], {}, {}
+    walked: list[str] = []  # the units checked here (stored or not)
     heads = NPY_HEADS if previous is None and any(r.reads_content for r in engine.active) else ()
     for unit in units:
         with timing.phase("walk"):
@@ -270,6 +271,7 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
             if results.trusted(newest):
                 stored.append((unit, digest))
         _merge(todo, part)
+        walked.append(unit)
     if folder_times is not None:  # every record is in the share now, from the cache or not
         share.folder_times = session_folder_times(root, share.records, ChainMap(times, folder_times))
     if not todo.dirs:
@@ -280,7 +282,7 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
         share.folder_times = session_folder_times(root, share.records, ChainMap(times, folder_times))
     fresh = {}
     if stored and not checked.crashes:  # a crashed rule's silence must not be remembered
-        by_unit = _by_unit(checked, [u for u, _ in stored])
+        by_unit = _by_unit(checked, walked, stored[0][0])
         for u, digest in stored:
             by_unit[u].files = sizes[u]
             fresh[u] = (digest, by_unit[u])
@@ -298,10 +300,12 @@ def session_folder_times(root: str, records: list[tuple], known: Mapping[str, in
     return out
 
 
-def _by_unit(share: Share, units: list[str]) -> dict[str, Share]:
-    """Split a share by session folder (paths outside every folder go to the first)."""
+def _by_unit(share: Share, units: list[str], first: str) -> dict[str, Share]:
+    """Split a share by the session folders ``units`` it checked; paths outside every one go
+    to ``first``. Each unit's part holds only what is its own: a unit whose result is not
+    stored (its files too recent to trust) must not have its findings and rows replayed
+    from another's."""
     parts = {u: Share() for u in units}
-    first = units[0]
 
     def owner(path: str) -> str:
         at = path.find("/")

@@ -145,6 +145,47 @@ def test_recently_modified_files_are_never_trusted(tmp_path):
     assert any(i.code == "ALF501" and i.path.endswith("wheel.timestamps.npy") for i in report.issues)
 
 
+def _recent_session(root: Path) -> Path:
+    """A session folder whose files were just written: too
+    recent for the cache to trust, so its results are not stored."""
+    folder = root / "lab" / "Subjects" / "SW002" / "2021-01-03" / "001" / "alf"
+    now = time.time()
+    for f in folder.iterdir():
+        os.utime(f, (now, now))
+    return folder
+
+
+def test_a_recent_session_is_never_answered_from_another_session_s_cache_entry(tmp_path):
+    """A session whose files are too recent to cache is checked again every time; its
+    findings must not be stored with another session folder of its chunk either, or they
+    come back from that folder's entry after the session was fixed."""
+    root = make_repo(tmp_path / "repo")
+    recent = _recent_session(root)
+    broken = recent / "wheel.timestamps.npy"
+    broken.write_bytes(_npy(7))  # 7 rows against 20: ALF302, in a file written now
+    first = alflint.check(root, cache=True, jobs=2)
+    assert any(i.code == "ALF302" and "2021-01-03/001" in i.path for i in first.issues)
+    broken.write_bytes(_npy(20))  # mended, still recent
+    again = alflint.check(root, cache=True, jobs=2)
+    assert not any("2021-01-03/001" in i.path for i in again.issues)
+    assert codes(again) == codes(whole(root))
+    assert sorted(again.sessions) == sorted(set(again.sessions)) == sorted(whole(root).sessions)
+
+
+def test_index_update_twice_with_a_recent_session_lists_each_session_once(tmp_path):
+    """The rows of a session too recent to cache came back from another session's entry
+    too: the second --update refused the tables ("session ... is listed twice")."""
+    pd = pytest.importorskip("pandas")
+    root = make_repo(tmp_path / "repo")
+    (first_session(root) / "Bad-name.times.npy").unlink()
+    _recent_session(root)
+    for _ in range(2):
+        alflint.index(root, update=True, jobs=2)
+    assert len(pd.read_parquet(root / "sessions.pqt")) == MIN_UNITS + 4
+    datasets = pd.read_parquet(root / "datasets.pqt")
+    assert len(datasets) == 4 * (MIN_UNITS + 4) and not datasets.index.duplicated().any()
+
+
 def test_configuration_change_invalidates_the_cache(tmp_path):
     root = make_repo(tmp_path / "repo")
     assert alflint.check(root, cache=True).errors

@@ -193,6 +193,20 @@ def test_the_folder_times_a_split_check_notes_are_those_of_the_folders_the_table
     stand_in = {**walked, str(between.parent.relative_to(repo)): 1}  # the workers' times are taken, not a stat
     assert _newest_described_ns(str(repo), sessions, packs, stand_in, originals) < newest
 
+    # again with the result cache warm but one session changed: the workers take most sessions
+    # from the cache and check that one; every session still gets the time a stat would give
+    from alflint.cache import is_warm
+
+    assert is_warm(str(repo))
+    np.save(between / "probe00" / "spikes.amps.npy", np.arange(3.0))
+    walked = {}
+    report, records = Engine.create(repo).check_records(repo, jobs=2, cache=True, folder_times=walked)
+    indexable = [r for r in records if r[6]]
+    assert sorted(walked) == sorted(r[0] for r in indexable)
+    for key, lab, subject, date, number, _, eid, packed in indexable:
+        rows = described_folders(str(repo), [SessionRow(key, lab, subject, date, number)], [(eid, packed)])
+        assert walked[key] == newest_folder_mtime_ns(str(repo), rows), key
+
 
 @pytest.mark.parametrize("touch", ["utime", "replace", "delete"])
 def test_tables_touched_by_anyone_are_written_again(repo, touch):
