@@ -272,16 +272,13 @@ def _check_units(engine: Any, root: str, exclude: Exclude | None, units: list[st
                 stored.append((unit, digest))
         _merge(todo, part)
         walked.append(unit)
-    if folder_times is not None:  # every record is in the share now, from the cache or not
-        share.folder_times = session_folder_times(root, share.records, ChainMap(times, folder_times))
-    if not todo.dirs:
-        return share, {}
-    checked = _check_walk(engine, todo, records or results is not None, previous)
-    share.add(checked if records else Share(checked.issues, checked.crashes, checked.files, checked.sessions))
-    if folder_times is not None:
+    checked = _check_walk(engine, todo, records or results is not None, previous) if todo.dirs else None
+    if checked is not None:
+        share.add(checked if records else Share(checked.issues, checked.crashes, checked.files, checked.sessions))
+    if folder_times is not None:  # every record is in the share now, from the cache or checked
         share.folder_times = session_folder_times(root, share.records, ChainMap(times, folder_times))
     fresh = {}
-    if stored and not checked.crashes:  # a crashed rule's silence must not be remembered
+    if stored and checked is not None and not checked.crashes:  # a crashed rule's silence must not be remembered
         by_unit = _by_unit(checked, walked, stored[0][0])
         for u, digest in stored:
             by_unit[u].files = sizes[u]
